@@ -74,6 +74,7 @@ export interface ErrorEnvelope {
 }
 
 export function toErrorEnvelope(error: GatewayError): ErrorEnvelope {
-  const message = error.status >= 500 && error.type === "internal_error" ? "Internal server error" : error.message;
+  const message =
+    error.status >= 500 && error.type === "internal_error" ? "Internal server error" : error.message;
   return { error: { message, type: error.type, param: error.param, code: error.code } };
 }

@@ -1,0 +1,42 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { NotFoundError, PayloadTooLargeError } from "./errors.ts";
+import { accessLog } from "./http/access-log.ts";
+import { errorHandler } from "./http/error-handler.ts";
+import type { AppDependencies, AppEnv } from "./http/request-context.ts";
+import { requestId } from "./http/request-id.ts";
+import { chatCompletionsRoute } from "./routes/chat-completions.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { metricsRoute } from "./routes/metrics.ts";
+import { modelsRoute } from "./routes/models.ts";
+
+/** Builds the gateway's Hono app from its dependencies. Opens no sockets and reads no environment. */
+export function createApp(deps: AppDependencies): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const onError = errorHandler(deps.logger);
+  app.onError(onError);
+  app.notFound((c) =>
+    onError(new NotFoundError("route_not_found", `No route for ${c.req.method} ${c.req.path}.`), c),
+  );
+
+  app.use("*", requestId());
+  app.use("*", accessLog(deps.logger, deps.metrics, deps.backend.name));
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: deps.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new PayloadTooLargeError(
+          "body_too_large",
+          `The request body is larger than ${deps.config.MAX_BODY_BYTES} bytes (MAX_BODY_BYTES).`,
+        );
+      },
+    }),
+  );
+
+  app.route("/", healthRoutes(deps));
+  app.route("/", metricsRoute(deps));
+  app.route("/", modelsRoute(deps));
+  app.route("/", chatCompletionsRoute(deps));
+  return app;
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import type { ChatRequest } from "../chat/chat-request.ts";
+import { forwardBody } from "../upstream/forward-body.ts";
+import { forwardSse } from "../upstream/forward-sse.ts";
+import { translateUpstreamError } from "../upstream/translate-upstream-error.ts";
+import { type DeadlineSettings, RequestDeadlines } from "../upstream/upstream-timeouts.ts";
+import { readCapped, type VllmClient } from "../upstream/vllm-client.ts";
+import type { ChatBackend, ChatCallContext, ReadyStatus, UpstreamTiming } from "./backend.ts";
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+};
+
+/**
+ * vLLM needs a fresh engine request id per attempt (two in-flight requests with one id are refused), so the
+ * client's id gets a random suffix.
+ */
+export function upstreamRequestId(requestId: string): string {
+  return `${requestId}-${randomBytes(4).toString("hex")}`;
+}
+
+export interface VllmBackendOptions {
+  client: VllmClient;
+  modelId: string;
+  deadlines: DeadlineSettings;
+}
+
+/** Forwards chat requests to vLLM and streams its answers back unchanged. */
+export class VllmBackend implements ChatBackend {
+  readonly name = "vllm";
+  readonly modelId: string;
+
+  constructor(private readonly options: VllmBackendOptions) {
+    this.modelId = options.modelId;
+  }
+
+  async chatCompletion(
+    request: ChatRequest,
+    context: ChatCallContext,
+  ): Promise<{ response: Response; timing: UpstreamTiming }> {
+    const streaming = request.stream === true;
+    const settings = this.options.deadlines;
+    const deadlines = new RequestDeadlines(
+      { ...settings, firstTokenMs: streaming ? settings.firstTokenMs : settings.totalMs },
+      context.signal,
+    );
+    const started = performance.now();
+    try {
+      const upstream = await this.options.client.request({
+        method: "POST",
+        path: "/v1/chat/completions",
+        body: JSON.stringify(request),
+        headers: { "x-request-id": upstreamRequestId(context.requestId) },
+        signal: deadlines.signal,
+      });
+      const timing = { upstreamWaitMs: performance.now() - started };
+      if (upstream.status >= 400) {
+        const text = await readCapped(upstream.body);
+        deadlines.dispose();
+        throw translateUpstreamError(upstream.status, text);
+      }
+      const response = streaming
+        ? new Response(forwardSse(upstream.body, { deadlines }), { status: 200, headers: SSE_HEADERS })
+        : new Response(forwardBody(upstream.body, deadlines), {
+            status: upstream.status,
+            headers: { "content-type": "application/json" },
+          });
+      return { response, timing };
+    } catch (error) {
+      deadlines.dispose();
+      throw error;
+    }
+  }
+
+  async checkReady(signal?: AbortSignal): Promise<ReadyStatus> {
+    const replicas = await Promise.all(
+      this.options.client.urls.map(async (url, index) => {
+        try {
+          const timeout = AbortSignal.timeout(2_000);
+          const response = await this.options.client.request(
+            { method: "GET", path: "/health", signal: signal ? AbortSignal.any([signal, timeout]) : timeout },
+            url,
+          );
+          await response.body.text();
+          return { replica: index, healthy: response.status === 200 };
+        } catch {
+          return { replica: index, healthy: false };
+        }
+      }),
+    );
+    return { ready: replicas.some((replica) => replica.healthy), backend: this.name, detail: { replicas } };
+  }
+
+  close(): Promise<void> {
+    return this.options.client.close();
+  }
+}

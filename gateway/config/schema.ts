@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+
+const integer = (fallback: number, min = 0) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).default(fallback));
+
+const flag = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["true", "false", "1", "0", "yes", "no"])
+      .default(fallback ? "true" : "false")
+      .transform((value) => value === "true" || value === "1" || value === "yes"),
+  );
+
+const list = (fallback: string[]) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((value) =>
+        value === undefined
+          ? fallback
+          : value
+              .split(",")
+              .map((item) => item.trim())
+              .filter((item) => item.length > 0),
+      ),
+  );
+
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+const upstreamUrls = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const urls = (value ?? "")
+        .split(",")
+        .map((item) => item.trim().replace(/\/+$/, "").replace(/\/v1$/, ""))
+        .filter((item) => item.length > 0);
+      for (const url of urls) {
+        if (!/^https?:\/\/[^/]+/.test(url)) {
+          ctx.addIssue({ code: "custom", message: `"${url}" is not an http(s) URL` });
+        }
+      }
+      return urls;
+    }),
+);
+
+/**
+ * Every setting of the gateway, keyed by its environment variable. The README's configuration table documents
+ * each one; `--kebab-case` CLI flags override the variables of the same name.
+ */
+export const configSchema = z.object({
+  HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
+  PORT: integer(8000),
+  VLLM_URL: upstreamUrls,
+  VLLM_API_KEY: optionalString,
+  MODEL: z.preprocess(emptyToUndefined, z.string().default("tencent/HunyuanOCR")),
+  MODEL_ALIASES: list(["hunyuan-ocr", "hunyuanocr", "mistral-ocr-latest"]),
+  MODEL_PROFILE: z.preprocess(emptyToUndefined, z.string().default("hunyuanocr-1.0")),
+  APPLY_MODEL_DEFAULTS: flag(true),
+  PROMPTS_DIR: optionalString,
+  UPSTREAM_CONNECT_TIMEOUT_MS: integer(5_000, 1),
+  UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: integer(120_000, 1),
+  UPSTREAM_IDLE_TIMEOUT_MS: integer(60_000, 1),
+  UPSTREAM_TOTAL_TIMEOUT_MS: integer(600_000, 1),
+  UPSTREAM_KEEPALIVE_MS: integer(4_000, 1),
+  UPSTREAM_CONNECTIONS: integer(256, 1),
+  MAX_BODY_BYTES: integer(50 * 1024 * 1024, 1024),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ),
+  SHUTDOWN_GRACE_MS: integer(30_000, 0),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type GatewayConfig = Readonly<z.output<typeof configSchema>>;

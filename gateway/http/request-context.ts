@@ -1,0 +1,26 @@
+import type { Logger } from "pino";
+import type { ChatBackend } from "../backends/backend.ts";
+import type { SamplingDefaults } from "../chat/apply-model-defaults.ts";
+import type { ModelNames } from "../chat/model-names.ts";
+import type { GatewayConfig } from "../config/schema.ts";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+
+/** Per-request values the middleware set for handlers (Hono `c.var`). */
+export interface RequestVariables {
+  requestId: string;
+  startedAt: number;
+  /** Label values routes fill in for metrics and logs. */
+  labels: { task: string };
+}
+
+/** What `createApp` is given: everything is built by the entry point (or a test) and passed in. */
+export interface AppDependencies {
+  config: GatewayConfig;
+  backend: ChatBackend;
+  models: ModelNames;
+  sampling: SamplingDefaults;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+export type AppEnv = { Variables: RequestVariables };

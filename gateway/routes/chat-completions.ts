@@ -1,0 +1,24 @@
+import { Hono } from "hono";
+import { applyModelDefaults } from "../chat/apply-model-defaults.ts";
+import { chatRequestSchema } from "../chat/chat-request.ts";
+import { parseJsonBody } from "../http/parse-json-body.ts";
+import type { AppDependencies, AppEnv } from "../http/request-context.ts";
+
+/** `POST /v1/chat/completions`: OpenAI-compatible, answered by the configured backend (JSON or SSE). */
+export function chatCompletionsRoute({ backend, models, sampling, metrics, config }: AppDependencies) {
+  return new Hono<AppEnv>().post("/v1/chat/completions", async (c) => {
+    const request = await parseJsonBody(c.req.raw, chatRequestSchema);
+    const resolved = { ...request, model: models.resolve(request.model) };
+    const upstreamRequest = config.APPLY_MODEL_DEFAULTS ? applyModelDefaults(resolved, sampling) : resolved;
+    const { response, timing } = await backend.chatCompletion(upstreamRequest, {
+      requestId: c.get("requestId"),
+      signal: c.req.raw.signal,
+    });
+    const overheadMs = Math.max(0, performance.now() - c.get("startedAt") - timing.upstreamWaitMs);
+    metrics.overhead.observe({ route: "/v1/chat/completions" }, overheadMs / 1000);
+    response.headers.set("x-gateway-overhead-ms", overheadMs.toFixed(3));
+    response.headers.set("x-ocr-backend", backend.name);
+    response.headers.set("x-request-id", c.get("requestId"));
+    return response;
+  });
+}
