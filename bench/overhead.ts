@@ -1,0 +1,101 @@
+/**
+ * Gateway overhead: the same closed-loop load sent straight to the vLLM emulator and through the gateway, in
+ * one run, at 1, 16 and 64 concurrent requests. Prints p50/p99 latency, throughput and the ratios.
+ *
+ *   npm run bench:overhead [-- --seconds 5 --image 000]
+ */
+import { parseArgs } from "node:util";
+import { receiptDataUrl } from "../test/support/fixtures.ts";
+import { freePort, startChildService } from "./lib/child-service.ts";
+import { type LoadResult, runLoad } from "./lib/load-loop.ts";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    image: { type: "string", default: "000" },
+    concurrency: { type: "string", default: "1,16,64" },
+  },
+});
+const durationMs = Number(values.seconds) * 1000;
+const levels = values.concurrency.split(",").map(Number);
+
+const body = JSON.stringify({
+  model: "tencent/HunyuanOCR",
+  max_tokens: 64,
+  messages: [
+    { role: "system", content: "" },
+    {
+      role: "user",
+      content: [
+        { type: "image_url", image_url: { url: receiptDataUrl(values.image) } },
+        { type: "text", text: "提取图中的文字。" },
+      ],
+    },
+  ],
+});
+
+const emulatorPort = await freePort();
+const gatewayPort = await freePort();
+const emulator = await startChildService(
+  "test/support/vllm-emulator/cli.ts",
+  ["--port", String(emulatorPort), "--max-num-seqs", "256"],
+  emulatorPort,
+);
+const gateway = await startChildService(
+  "gateway/server.ts",
+  ["--port", String(gatewayPort), "--host", "127.0.0.1"],
+  gatewayPort,
+  { VLLM_URL: emulator.url, LOG_LEVEL: "warn" },
+);
+
+const fmt = (value: number, digits = 2) => value.toFixed(digits).padStart(9);
+const rows: string[] = [];
+const results: Array<{ concurrency: number; direct: LoadResult; gateway: LoadResult }> = [];
+try {
+  await runLoad({ url: emulator.url, path: "/v1/chat/completions", body, concurrency: 4, durationMs: 1500 });
+  await runLoad({ url: gateway.url, path: "/v1/chat/completions", body, concurrency: 4, durationMs: 1500 });
+  for (const concurrency of levels) {
+    const direct = await runLoad({
+      url: emulator.url,
+      path: "/v1/chat/completions",
+      body,
+      concurrency,
+      durationMs,
+    });
+    const through = await runLoad({
+      url: gateway.url,
+      path: "/v1/chat/completions",
+      body,
+      concurrency,
+      durationMs,
+    });
+    results.push({ concurrency, direct, gateway: through });
+    rows.push(
+      [
+        String(concurrency).padStart(5),
+        fmt(direct.p50Ms),
+        fmt(through.p50Ms),
+        fmt(through.p50Ms - direct.p50Ms),
+        fmt(direct.p99Ms),
+        fmt(through.p99Ms),
+        fmt(through.p99Ms - direct.p99Ms),
+        fmt(direct.throughput, 0),
+        fmt(through.throughput, 0),
+        fmt(through.throughput / direct.throughput),
+        String(direct.errors + through.errors).padStart(6),
+      ].join(" "),
+    );
+  }
+} finally {
+  await gateway.stop();
+  await emulator.stop();
+}
+
+console.log(
+  `payload: chat request with receipt ${values.image} (${(body.length / 1024).toFixed(0)} KiB), ${values.seconds}s per run`,
+);
+console.log(
+  "conc.   p50 dir   p50 gw  +p50 ms   p99 dir   p99 gw  +p99 ms   rps dir    rps gw  rps ratio errors",
+);
+for (const row of rows) console.log(row);
+console.log(JSON.stringify({ bench: "overhead", results }));

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../gateway/config/load-config.ts";
+
+describe("loadConfig", () => {
+  it("has working defaults with no environment", () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(8000);
+    expect(config.MODEL).toBe("tencent/HunyuanOCR");
+    expect(config.MODEL_ALIASES).toContain("hunyuan-ocr");
+    expect(config.VLLM_URL).toEqual([]);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("splits VLLM_URL lists and strips a trailing /v1", () => {
+    const config = loadConfig({ VLLM_URL: "http://gpu-a:8000/v1, http://gpu-b:8000/" });
+    expect(config.VLLM_URL).toEqual(["http://gpu-a:8000", "http://gpu-b:8000"]);
+  });
+
+  it("treats empty values as unset", () => {
+    expect(loadConfig({ PORT: "", VLLM_API_KEY: "" })).toMatchObject({ PORT: 8000, VLLM_API_KEY: undefined });
+  });
+
+  it("lets --flags override the environment", () => {
+    const config = loadConfig({ PORT: "9000" }, ["--port", "9100", "--vllm-url", "http://127.0.0.1:8001"]);
+    expect(config.PORT).toBe(9100);
+    expect(config.VLLM_URL).toEqual(["http://127.0.0.1:8001"]);
+  });
+
+  it("names the variable and flag to fix", () => {
+    expect(() => loadConfig({ PORT: "eighty" })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT \(--port\)/);
+    expect(() => loadConfig({ VLLM_URL: "gpu-a:8000" })).toThrow(
+      /VLLM_URL \(--vllm-url\).*not an http\(s\) URL/,
+    );
+    expect(() => loadConfig({ APPLY_MODEL_DEFAULTS: "maybe" })).toThrow(/APPLY_MODEL_DEFAULTS/);
+  });
+
+  it("rejects unknown flags, listing the known ones", () => {
+    expect(() => loadConfig({}, ["--prot", "1"])).toThrow(/Known flags: .*--port/);
+  });
+});

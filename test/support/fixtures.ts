@@ -1,0 +1,17 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+/** The shared SROIE receipts folder (real scans with ground truth). */
+export const SROIE_DIR = path.resolve(import.meta.dirname, "../../../shared/datasets/sroie-sample");
+
+export function receiptPath(id: string): string {
+  return path.join(SROIE_DIR, `${id}.jpg`);
+}
+
+export function readReceipt(id = "000"): Buffer {
+  return readFileSync(receiptPath(id));
+}
+
+export function receiptDataUrl(id = "000"): string {
+  return `data:image/jpeg;base64,${readReceipt(id).toString("base64")}`;
+}

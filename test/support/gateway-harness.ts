@@ -1,0 +1,52 @@
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { type ServerType, serve } from "@hono/node-server";
+import { createApp } from "../../gateway/app.ts";
+import { buildDependencies } from "../../gateway/compose.ts";
+import { loadConfig } from "../../gateway/config/load-config.ts";
+import type { AppDependencies } from "../../gateway/http/request-context.ts";
+import { createLogger } from "../../gateway/logging/logger.ts";
+
+export interface RunningGateway {
+  url: string;
+  deps: AppDependencies;
+  /** Every log line the gateway wrote, parsed. */
+  logs: Array<Record<string, unknown>>;
+  /** The raw log text (to assert nothing secret was written). */
+  rawLogs(): string;
+  close(): Promise<void>;
+}
+
+/** Starts the real gateway on 127.0.0.1:0 with the given settings (as environment variables). */
+export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
+  const config = loadConfig({ LOG_LEVEL: "debug", ...env });
+  let raw = "";
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      const text = chunk.toString();
+      raw += text;
+      for (const line of text.split("\n")) if (line.trim()) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const deps = await buildDependencies(config, createLogger(config.LOG_LEVEL, sink));
+  const app = createApp(deps);
+  const server: ServerType = await new Promise((resolve) => {
+    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    deps,
+    logs,
+    rawLogs: () => raw,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      });
+      await deps.backend.close();
+    },
+  };
+}
