@@ -1,0 +1,75 @@
+import type { ServerResponse } from "node:http";
+import type { SchedulerTicket } from "./capacity.ts";
+import type { EmulatorCore } from "./emulator-core.ts";
+import { errorBody, streamErrorData, VllmError } from "./errors.ts";
+import type { GenerationPlan } from "./generation-plan.ts";
+import { sendJson } from "./http-io.ts";
+import type { ResponseShape } from "./response-shapes.ts";
+import { SequenceRun } from "./sequence-run.ts";
+
+export interface AdmissionRequest {
+  res: ServerResponse;
+  shape: ResponseShape;
+  plan: GenerationPlan;
+  stream: boolean;
+  includeUsage: boolean;
+  continuousUsage: boolean;
+  promptTokens: number;
+  arrivedAt: number;
+}
+
+/** Writes the streaming headers: vLLM sends them before the request is even scheduled. */
+export function startEventStream(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" });
+  res.flushHeaders();
+}
+
+/**
+ * Hands a validated request to the engine: the duplicate-id check, the scheduler queue, the sequence run,
+ * and the client-disconnect path (abort, counted once).
+ */
+export function admit(core: EmulatorCore, request: AdmissionRequest): void {
+  const { res, shape, stream } = request;
+  const engineId = shape.id;
+  if (stream) startEventStream(res);
+  if (core.runningIds.has(engineId)) {
+    // Raised when the engine registers the request, so a stream has already sent its 200 headers.
+    const error = new VllmError(`Request id ${engineId} already running.`);
+    if (stream) res.end(`data: ${streamErrorData(error, core.features.nestedErrors)}\n\ndata: [DONE]\n\n`);
+    else sendJson(res, 400, errorBody(error, core.features.nestedErrors));
+    return;
+  }
+  core.runningIds.add(engineId);
+  const kvTokens = request.promptTokens + request.plan.completionTokens;
+  let started = false;
+  const ticket: SchedulerTicket = {
+    state: "waiting",
+    start: () => {
+      started = true;
+      core.kvTokens += kvTokens;
+      run.start();
+    },
+  };
+  const run = new SequenceRun({
+    ...request,
+    nestedErrors: core.features.nestedErrors,
+    metrics: core.metrics,
+    onEnd: (outcome) => {
+      core.scheduler.release(ticket);
+      core.runningIds.delete(engineId);
+      core.runs.delete(run);
+      if (started) core.kvTokens -= kvTokens;
+      if (outcome === "abort") {
+        core.abortedRequests++;
+        core.onAbort();
+      } else if (outcome === "stop" || outcome === "length") {
+        core.completedRequests++;
+      }
+    },
+  });
+  core.runs.add(run);
+  core.scheduler.enqueue(ticket);
+  res.on("close", () => {
+    if (!run.isEnded) run.abort();
+  });
+}

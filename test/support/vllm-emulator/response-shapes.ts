@@ -1,0 +1,129 @@
+// The JSON vLLM sends for chat and text completions, streamed and whole (0.12 field set; clients must
+// tolerate extra null keys anyway).
+
+export interface Usage {
+  prompt_tokens: number;
+  total_tokens: number;
+  completion_tokens: number;
+}
+
+export type FinishReason = "stop" | "length";
+
+/** Builds the bodies of one response; chunk builders return the JSON text of one SSE `data:` event. */
+export interface ResponseShape {
+  readonly id: string;
+  openingChunks(usage: Usage | undefined): string[];
+  contentChunk(text: string, usage: Usage | undefined): string;
+  finalChunk(
+    text: string,
+    finishReason: FinishReason,
+    stopReason: string | null,
+    usage: Usage | undefined,
+  ): string;
+  usageChunk(usage: Usage): string;
+  fullResponse(text: string, finishReason: FinishReason, stopReason: string | null, usage: Usage): unknown;
+}
+
+/** Usage from token counts, in vLLM's UsageInfo key order. */
+export function usageOf(promptTokens: number, completionTokens: number): Usage {
+  return {
+    prompt_tokens: promptTokens,
+    total_tokens: promptTokens + completionTokens,
+    completion_tokens: completionTokens,
+  };
+}
+
+function chunk(head: Record<string, unknown>, choices: unknown[], usage: Usage | undefined): string {
+  return JSON.stringify(usage === undefined ? { ...head, choices } : { ...head, choices, usage });
+}
+
+/** `chat.completion` / `chat.completion.chunk` bodies. */
+export function chatShape(id: string, created: number, model: string): ResponseShape {
+  const head = { id, object: "chat.completion.chunk", created, model };
+  return {
+    id,
+    openingChunks: (usage) => [
+      chunk(
+        head,
+        [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }],
+        usage,
+      ),
+    ],
+    contentChunk: (text, usage) =>
+      chunk(head, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], usage),
+    finalChunk: (text, finishReason, stopReason, usage) =>
+      chunk(
+        head,
+        [
+          {
+            index: 0,
+            delta: { content: text },
+            logprobs: null,
+            finish_reason: finishReason,
+            stop_reason: stopReason,
+          },
+        ],
+        usage,
+      ),
+    usageChunk: (usage) => chunk(head, [], usage),
+    fullResponse: (text, finishReason, stopReason, usage) => ({
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: text,
+            refusal: null,
+            annotations: null,
+            audio: null,
+            function_call: null,
+            tool_calls: [],
+            reasoning_content: null,
+          },
+          logprobs: null,
+          finish_reason: finishReason,
+          stop_reason: stopReason,
+          token_ids: null,
+        },
+      ],
+      service_tier: null,
+      system_fingerprint: null,
+      usage: { ...usage, prompt_tokens_details: null },
+      prompt_logprobs: null,
+      prompt_token_ids: null,
+      kv_transfer_params: null,
+    }),
+  };
+}
+
+/** `text_completion` bodies (POST /v1/completions). */
+export function completionShape(id: string, created: number, model: string): ResponseShape {
+  const head = { id, object: "text_completion", created, model };
+  const choice = (text: string, finishReason: FinishReason | null, stopReason: string | null) => ({
+    index: 0,
+    text,
+    logprobs: null,
+    finish_reason: finishReason,
+    stop_reason: stopReason,
+  });
+  return {
+    id,
+    openingChunks: () => [],
+    contentChunk: (text, usage) => chunk(head, [choice(text, null, null)], usage),
+    finalChunk: (text, finishReason, stopReason, usage) =>
+      chunk(head, [choice(text, finishReason, stopReason)], usage),
+    usageChunk: (usage) => chunk(head, [], usage),
+    fullResponse: (text, finishReason, stopReason, usage) => ({
+      ...head,
+      choices: [{ ...choice(text, finishReason, stopReason), prompt_logprobs: null }],
+      service_tier: null,
+      system_fingerprint: null,
+      usage: { ...usage, prompt_tokens_details: null },
+      kv_transfer_params: null,
+    }),
+  };
+}

@@ -1,0 +1,40 @@
+/** Behaviour of the emulated vLLM build that depends on its release. */
+export interface VersionFeatures {
+  version: string;
+  nestedErrors: boolean;
+  /** `structured_outputs` request field (0.11+). */
+  structuredOutputsField: boolean;
+  /** `guided_*` fields constrain the output (before 0.12; removed and ignored from 0.12). */
+  guidedFieldsHonoured: boolean;
+  /** `vllm:kv_cache_usage_perc` and `vllm:inter_token_latency_seconds` (0.11+) instead of the old names. */
+  newMetricNames: boolean;
+}
+
+function parseVersion(version: string): [number, number, number] {
+  const match = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
+  if (match === null) {
+    throw new Error(`vLLM version must look like 0.12.0, got "${version}"`);
+  }
+  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+}
+
+function atLeast(version: [number, number, number], minimum: [number, number, number]): boolean {
+  for (let i = 0; i < 3; i++) {
+    const a = version[i] ?? 0;
+    const b = minimum[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+/** Derives the version-dependent switches from a version string such as "0.11.2". */
+export function featuresOf(version: string, errorShape?: "nested" | "flat"): VersionFeatures {
+  const parsed = parseVersion(version);
+  return {
+    version,
+    nestedErrors: errorShape === undefined ? atLeast(parsed, [0, 10, 1]) : errorShape === "nested",
+    structuredOutputsField: atLeast(parsed, [0, 11, 0]),
+    guidedFieldsHonoured: !atLeast(parsed, [0, 12, 0]),
+    newMetricNames: atLeast(parsed, [0, 11, 0]),
+  };
+}
