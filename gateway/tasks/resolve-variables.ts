@@ -4,7 +4,7 @@ import type { TaskVariable } from "./task-file-schema.ts";
 export type VariableValue = string | string[];
 
 // Control characters would let a value break out of the one-line official prompt.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARS = /\p{Cc}/u;
 
 /**
  * Checks caller-supplied variables against the task's declarations and fills defaults. Throws
