@@ -7,18 +7,28 @@ export type JsonSchema = Record<string, unknown>;
 export type FieldsValidation = { valid: true } | { valid: false; errors: string[] };
 
 const CACHE_LIMIT = 64;
-// Each entry owns its Ajv instance: Ajv keeps every schema it compiled, so a shared instance would grow
-// with every distinct caller schema; evicting the entry frees both.
-const compiled = new Map<string, ValidateFunction>();
+const compiled = new Map<string, { source: JsonSchema; validate: ValidateFunction }>();
+let sharedAjv: Ajv2020 | undefined;
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object on some toolchains.
 const addFormats = (
   "default" in addFormatsModule ? addFormatsModule.default : addFormatsModule
 ) as typeof addFormatsModule.default;
 
+// Building an Ajv instance compiles its meta-schemas (tens of ms), so one instance serves every schema;
+// evicted schemas are removed from it so that distinct caller schemas do not pile up.
+function ajv(): Ajv2020 {
+  if (sharedAjv == null) {
+    sharedAjv = new Ajv2020({ strict: false, allErrors: true, logger: false });
+    addFormats(sharedAjv);
+  }
+  return sharedAjv;
+}
+
 /**
  * Compiles `schema` once (cached by its JSON text, at most 64 entries, least recently used evicted).
- * Throws Ajv's error when the schema is not valid JSON Schema (2020-12; `$schema` is ignored).
+ * Throws Ajv's error when the schema cannot be compiled. `$schema` and `$id` are ignored (2020-12 rules;
+ * two callers using the same `$id` for different schemas must not clash).
  */
 export function compileJsonSchema(schema: JsonSchema): ValidateFunction {
   const key = JSON.stringify(schema);
@@ -26,26 +36,31 @@ export function compileJsonSchema(schema: JsonSchema): ValidateFunction {
   if (hit != null) {
     compiled.delete(key);
     compiled.set(key, hit);
-    return hit;
+    return hit.validate;
   }
-  const { $schema: _dialect, ...withoutDialect } = schema;
-  const ajv = new Ajv2020({ strict: false, allErrors: true, logger: false });
-  addFormats(ajv);
-  const validate = ajv.compile(withoutDialect);
-  compiled.set(key, validate);
+  const source = withoutDialectAndId(schema);
+  const validate = ajv().compile(source);
+  compiled.set(key, { source, validate });
   if (compiled.size > CACHE_LIMIT) {
-    const oldest = compiled.keys().next().value;
-    if (oldest != null) compiled.delete(oldest);
+    const [oldestKey, oldest] = compiled.entries().next().value ?? [];
+    if (oldestKey != null && oldest != null) {
+      compiled.delete(oldestKey);
+      ajv().removeSchema(oldest.source);
+    }
   }
   return validate;
 }
 
 /** Ajv's own meta-schema check: returns readable problems (`/properties/a/type must be …`), empty if valid. */
 export function metaSchemaProblems(schema: JsonSchema): string[] {
-  const { $schema: _dialect, ...withoutDialect } = schema;
-  const ajv = new Ajv2020({ strict: false, allErrors: true, logger: false });
-  if (ajv.validateSchema(withoutDialect) === true) return [];
-  return (ajv.errors ?? []).map(formatAjvError);
+  const instance = ajv();
+  if (instance.validateSchema(withoutDialectAndId(schema)) === true) return [];
+  return (instance.errors ?? []).map(formatAjvError);
+}
+
+function withoutDialectAndId(schema: JsonSchema): JsonSchema {
+  const { $schema: _dialect, $id: _id, ...rest } = schema;
+  return rest;
 }
 
 /**
