@@ -21,12 +21,24 @@ const wrap = (property: Record<string, unknown>) => ({ type: "object", propertie
 describe("checkSchemaSupported", () => {
   it.each([
     ["multipleOf", wrap({ type: "number", multipleOf: 0.01 }), "/properties/item/multipleOf"],
-    ["uniqueItems", wrap({ type: "array", items: { type: "string" }, uniqueItems: true }), "/properties/item/uniqueItems"],
+    [
+      "uniqueItems",
+      wrap({ type: "array", items: { type: "string" }, uniqueItems: true }),
+      "/properties/item/uniqueItems",
+    ],
     ["contains", wrap({ type: "array", contains: { type: "string" } }), "/properties/item/contains"],
     ["minContains", wrap({ type: "array", minContains: 1 }), "/properties/item/minContains"],
     ["maxContains", wrap({ type: "array", maxContains: 2 }), "/properties/item/maxContains"],
-    ["patternProperties", wrap({ type: "object", patternProperties: { "^x": { type: "string" } } }), "/properties/item/patternProperties"],
-    ["propertyNames", wrap({ type: "object", propertyNames: { maxLength: 3 } }), "/properties/item/propertyNames"],
+    [
+      "patternProperties",
+      wrap({ type: "object", patternProperties: { "^x": { type: "string" } } }),
+      "/properties/item/patternProperties",
+    ],
+    [
+      "propertyNames",
+      wrap({ type: "object", propertyNames: { maxLength: 3 } }),
+      "/properties/item/propertyNames",
+    ],
     ["format", wrap({ type: "string", format: "ipv4-cidr" }), "/properties/item/format"],
     ["minLength", wrap({ type: "string", pattern: "^[0-9]+$", minLength: 2 }), "/properties/item/minLength"],
   ])("rejects %s with 422 unsupported_schema naming the feature and pointer", (feature, schema, pointer) => {
@@ -43,14 +55,21 @@ describe("checkSchemaSupported", () => {
       $defs: { n: { type: "integer", multipleOf: 2 } },
     };
     expect(rejection(schema).message).toContain("/$defs/n/multipleOf");
-    const items = { type: "object", properties: { "a/b": { type: "array", items: { type: "array", uniqueItems: true } } } };
+    const items = {
+      type: "object",
+      properties: { "a/b": { type: "array", items: { type: "array", uniqueItems: true } } },
+    };
     expect(rejection(items).message).toContain("/properties/a~1b/items/uniqueItems");
   });
 
   it("does not mistake property names for keywords", () => {
     const schema = {
       type: "object",
-      properties: { format: { type: "string" }, multipleOf: { type: "string" }, contains: { type: "string" } },
+      properties: {
+        format: { type: "string" },
+        multipleOf: { type: "string" },
+        contains: { type: "string" },
+      },
       required: ["format"],
     };
     expect(checkSchemaSupported(schema)).toBe(schema);
@@ -63,7 +82,11 @@ describe("checkSchemaSupported", () => {
       properties: {
         date: { type: "string", format: "date" },
         kind: { enum: ["receipt", "invoice"] },
-        items: { type: "array", items: { type: "object", properties: { name: { type: "string" } } }, maxItems: 50 },
+        items: {
+          type: "array",
+          items: { type: "object", properties: { name: { type: "string" } } },
+          maxItems: 50,
+        },
         total: { type: ["string", "null"] },
       },
       required: ["date"],
@@ -75,7 +98,9 @@ describe("checkSchemaSupported", () => {
 
   it("rejects a root that is not an object schema", () => {
     expect(rejection([{ type: "object" }]).message).toContain("must be a JSON object");
-    expect(rejection({ type: "array", items: { type: "string" } }).message).toContain('root must have "type": "object"');
+    expect(rejection({ type: "array", items: { type: "string" } }).message).toContain(
+      'root must have "type": "object"',
+    );
     expect(rejection({ properties: { a: { type: "string" } } }).message).toContain("/type");
   });
 
@@ -84,7 +109,9 @@ describe("checkSchemaSupported", () => {
       /not valid JSON Schema: \/properties\/a\/type/,
     );
     expect(rejection({ type: "object", required: "a" }).message).toContain("/required");
-    expect(rejection({ type: "object", properties: { a: { $ref: "#/$defs/missing" } } }).message).toContain("cannot be compiled");
+    expect(rejection({ type: "object", properties: { a: { $ref: "#/$defs/missing" } } }).message).toContain(
+      "cannot be compiled",
+    );
   });
 });
 
@@ -94,7 +121,9 @@ describe("structuredOutputFields", () => {
     expect(structuredOutputFields(schema)).toEqual({
       response_format: { type: "json_schema", json_schema: { name: "fields", schema, strict: true } },
     });
-    expect(structuredOutputFields(schema, "structured_outputs")).toEqual({ structured_outputs: { json: schema } });
+    expect(structuredOutputFields(schema, "structured_outputs")).toEqual({
+      structured_outputs: { json: schema },
+    });
     expect(structuredOutputFields(schema, "guided_json")).toEqual({ guided_json: schema });
     expect(structuredOutputFields(schema, "response_format", "my receipt!")).toMatchObject({
       response_format: { json_schema: { name: "my_receipt_" } },
@@ -110,7 +139,12 @@ describe("normaliseAnnotationFormat (Mistral document_annotation_format)", () =>
   const schema = { type: "object", properties: { total: { type: "string" } }, required: ["total"] };
 
   it("reads the json_schema shape, with or without a name", () => {
-    expect(normaliseAnnotationFormat({ type: "json_schema", json_schema: { name: "receipt", schema, strict: true } })).toEqual({
+    expect(
+      normaliseAnnotationFormat({
+        type: "json_schema",
+        json_schema: { name: "receipt", schema, strict: true },
+      }),
+    ).toEqual({
       name: "receipt",
       schema,
     });
@@ -126,7 +160,10 @@ describe("normaliseAnnotationFormat (Mistral document_annotation_format)", () =>
   it("rejects json_object, malformed shapes and unsupported schemas", () => {
     expect(() => normaliseAnnotationFormat({ type: "json_object" })).toThrow(/json_schema/);
     expect(() => normaliseAnnotationFormat({ type: "json_schema" })).toThrow(/json_schema must be an object/);
-    const bad = { type: "json_schema", json_schema: { schema: { type: "object", properties: { n: { type: "integer", multipleOf: 3 } } } } };
+    const bad = {
+      type: "json_schema",
+      json_schema: { schema: { type: "object", properties: { n: { type: "integer", multipleOf: 3 } } } },
+    };
     try {
       normaliseAnnotationFormat(bad);
       expect.unreachable();

@@ -93,7 +93,9 @@ describe("loadTaskRegistry on the shipped files", () => {
 
   it("answers unknown_profile for a profile that does not exist", async () => {
     const registry = await loadTaskRegistry([BUILTIN_PROMPTS_DIR]);
-    expect(() => registry.getProfile("hunyuanocr-2.0")).toThrow(/hunyuanocr-1.0, hunyuanocr-1.5|hunyuanocr-1.5, hunyuanocr-1.0/);
+    expect(() => registry.getProfile("hunyuanocr-2.0")).toThrow(
+      /hunyuanocr-1.0, hunyuanocr-1.5|hunyuanocr-1.5, hunyuanocr-1.0/,
+    );
   });
 
   it("loads one profile on its own", async () => {
@@ -120,7 +122,9 @@ describe("user prompt folders", () => {
 
   it("lets a user folder add a profile", async () => {
     const profile = await readFile(path.join(BUILTIN_PROMPTS_DIR, "profiles", "hunyuanocr-1.5.yaml"), "utf8");
-    const dir = await tempDir({ "profiles/custom.yaml": profile.replace("name: hunyuanocr-1.5", "name: custom") });
+    const dir = await tempDir({
+      "profiles/custom.yaml": profile.replace("name: hunyuanocr-1.5", "name: custom"),
+    });
     const registry = await loadTaskRegistry([BUILTIN_PROMPTS_DIR, dir]);
     expect(registry.getProfile("custom").promptFallback).toBe("hunyuanocr-1.0");
   });
@@ -176,20 +180,26 @@ describe("broken task files fail with the file and the field", () => {
   });
 
   it("names an alias that another task already uses", async () => {
-    const error = await loadError({ "bad.yaml": validTask.replace("parser: text", "parser: text\naliases: [extract_text]") });
+    const error = await loadError({
+      "bad.yaml": validTask.replace("parser: text", "parser: text\naliases: [extract_text]"),
+    });
     expect(error.fieldPath).toBe("aliases");
     expect(error.message).toMatch(/"extract_text" is already used by .*text\.yaml/);
   });
 
   it("names a structured-output task without a key list", async () => {
-    const error = await loadError({ "bad.yaml": validTask.replace("parser: text", "parser: fields\nstructured_output: true") });
+    const error = await loadError({
+      "bad.yaml": validTask.replace("parser: text", "parser: fields\nstructured_output: true"),
+    });
     expect(error.fieldPath).toBe("structured_output");
   });
 
   it("names a profile whose fallback does not exist", async () => {
     const profile = await readFile(path.join(BUILTIN_PROMPTS_DIR, "profiles", "hunyuanocr-1.5.yaml"), "utf8");
     const error = await loadError({
-      "profiles/x.yaml": profile.replace("name: hunyuanocr-1.5", "name: x").replace("prompt_fallback: hunyuanocr-1.0", "prompt_fallback: nope"),
+      "profiles/x.yaml": profile
+        .replace("name: hunyuanocr-1.5", "name: x")
+        .replace("prompt_fallback: hunyuanocr-1.0", "prompt_fallback: nope"),
     });
     expect(error.file).toMatch(/profiles\/x\.yaml$/);
     expect(error.fieldPath).toBe("prompt_fallback");

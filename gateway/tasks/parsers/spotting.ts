@@ -27,11 +27,9 @@ export interface SpottingResult {
 const NO_TEXT = /没有文字|无文字|no text/i;
 const POINT = String.raw`\(\s*(\d{1,5})\s*,\s*(\d{1,5})\s*\)`;
 const SEPARATOR = String.raw`[ \t]*,?[ \t]*`;
-// Two points (top-left, bottom-right), optionally four (a quadrilateral).
-const COORDINATES = new RegExp(
-  `${POINT}${SEPARATOR}${POINT}(?:${SEPARATOR}${POINT}${SEPARATOR}${POINT})?`,
-  "g",
-);
+const COMMA = String.raw`[ \t]*,[ \t]*`;
+// Two points (top-left, bottom-right), optionally four comma-joined (a quadrilateral); `(…),(…)(…),(…)` is two boxes.
+const COORDINATES = new RegExp(`${POINT}${SEPARATOR}${POINT}(?:${COMMA}${POINT}${COMMA}${POINT})?`, "g");
 const TAGGED = /<ref>([\s\S]*?)<\/ref>\s*<quad>([\s\S]*?)<\/quad>/g;
 
 /**
