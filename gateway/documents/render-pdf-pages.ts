@@ -40,7 +40,7 @@ export interface PdfDocument {
 
 /**
  * pdf.js's Node canvas factory (backed by @napi-rs/canvas). Pages are drawn on its canvases rather than on ones
- * from our own @napi-rs/canvas import: pdf-dist 5 pins @napi-rs/canvas 0.1.x and builds glyph paths with that
+ * from our own @napi-rs/canvas import: pdfjs-dist 5 pins @napi-rs/canvas 0.1.x and builds glyph paths with that
  * copy's Path2D, which a 1.x context refuses ("not a valid enum value of type CanvasFillRule").
  */
 interface PdfCanvasFactory {
@@ -77,6 +77,10 @@ export async function openPdf(bytes: Uint8Array, options: LoadPdfOptions = {}): 
 export function renderScale(widthPt: number, heightPt: number, options: RenderPageOptions = {}): number {
   const targetLongSide = options.targetLongSide ?? DEFAULT_IMAGE_LIMITS.maxLongSide;
   const maxPixels = options.maxPixels ?? DEFAULT_IMAGE_LIMITS.maxPixels;
+  for (const [name, value] of Object.entries({ targetLongSide, maxPixels, dpi: options.dpi ?? 72 })) {
+    if (!(Number.isFinite(value) && value > 0))
+      throw new RangeError(`${name} must be a positive number, got ${value}`);
+  }
   const requested =
     options.dpi != null ? options.dpi / POINTS_PER_INCH : targetLongSide / Math.max(widthPt, heightPt);
   return Math.min(requested, Math.sqrt(maxPixels / (widthPt * heightPt)));

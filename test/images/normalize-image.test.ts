@@ -169,6 +169,19 @@ describe("normalizeImage", () => {
     });
   });
 
+  it("selects a frame of an animated GIF", async () => {
+    const receipt = await readReceipt("000");
+    const red = await sharp({ create: { width: 463, height: 1013, channels: 3, background: "#ff0000" } })
+      .png()
+      .toBuffer();
+    const gif = await sharp([red, receipt], { join: { animated: true } })
+      .gif()
+      .toBuffer();
+    const second = await normalizeImage(gif, DEFAULT_IMAGE_LIMITS, { page: 1 });
+    expect(second).toMatchObject({ sourceKind: "gif", pageCount: 2, mediaType: "image/png", width: 463 });
+    expect(await imageDifference(second.data, receipt)).toBeLessThan(8);
+  });
+
   it("refuses images the model would reject for their aspect ratio or size", async () => {
     const strip = await sharp({ create: { width: 2100, height: 10, channels: 3, background: "white" } })
       .png()
