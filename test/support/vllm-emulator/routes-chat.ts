@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { admit } from "./admission.ts";
 import { imageUrls, messageText, parseChatRequest } from "./chat-request.ts";
@@ -26,7 +26,7 @@ export function baseRequestId(req: IncomingMessage, bodyRequestId: unknown): str
   const header = req.headers["x-request-id"];
   if (typeof header === "string" && header !== "") return header;
   if (typeof bodyRequestId === "string" && bodyRequestId !== "") return bodyRequestId;
-  return randomBytes(16).toString("hex");
+  return randomUUID().replaceAll("-", "");
 }
 
 /** The prompt as the engine sees it: text tokens, image tokens after HunyuanOCR's resize. */
