@@ -35,8 +35,6 @@ export interface ParserOptions {
 
 export interface BuildTaskPromptOptions {
   profile: ModelProfile;
-  /** Every profile, to follow `prompt_fallback` (use `registry.profiles`). */
-  profiles: ReadonlyMap<string, ModelProfile>;
   /** Prompt language; default: the task's `default_language`. */
   language?: string | undefined;
   variables?: Readonly<Record<string, unknown>> | undefined;
@@ -141,13 +139,9 @@ function mergeSampling(
 
 function pickPrompt(
   task: TaskDefinition,
-  { profile, profiles, language }: BuildTaskPromptOptions,
+  { profile, language }: BuildTaskPromptOptions,
 ): { prompt: string; language: PromptLanguage; profile: string } {
-  const chain: string[] = [];
-  for (let name: string | undefined = profile.name; name != null && !chain.includes(name); ) {
-    chain.push(name);
-    name = profiles.get(name)?.promptFallback;
-  }
+  const chain = profile.promptChain;
   if (language != null && !(PROMPT_LANGUAGES as readonly string[]).includes(language)) {
     throw new BadRequestError(
       "unsupported_language",

@@ -41,6 +41,8 @@ export interface ModelProfile {
   name: string;
   description: string;
   promptFallback?: string;
+  /** This profile then its `prompt_fallback` chain: where prompts are looked up, in order. */
+  promptChain: readonly string[];
   sampling: ProfileFile["sampling"];
   keepSpecialTokensForParsers: readonly ParserName[];
   repetition: { retryPenalty: number; trimMinChars: number; trimMinRepeats: number };
@@ -131,10 +133,7 @@ export async function loadTaskRegistry(dirs: readonly string[]): Promise<TaskReg
       taskFiles.set(loaded.data.name, loaded);
     }
   }
-  const profiles = new Map(
-    [...profileFiles.values()].map(({ file, data }) => [data.name, toProfile(data, file)]),
-  );
-  checkProfileFallbacks(profiles);
+  const profiles = toProfiles([...profileFiles.values()]);
   const tasks = [...taskFiles.values()].map(({ file, data }) => toTask(data, file, profiles));
   return new TaskRegistry(tasks, profiles);
 }
@@ -144,23 +143,42 @@ export async function loadModelProfile(
   name: string,
   dirs: readonly string[] = [BUILTIN_PROMPTS_DIR],
 ): Promise<ModelProfile> {
-  let found: ModelProfile | undefined;
+  const files = new Map<string, LoadedFile<ProfileFile>>();
   for (const dir of dirs) {
-    for (const { file, data } of await readPromptFiles(path.join(dir, "profiles"), profileFileSchema, {
+    for (const loaded of await readPromptFiles(path.join(dir, "profiles"), profileFileSchema, {
       optional: true,
     })) {
-      if (data.name === name) found = toProfile(data, file);
+      files.set(loaded.data.name, loaded);
     }
   }
+  const found = toProfiles([...files.values()]).get(name);
   if (found == null) throw new NotFoundError("unknown_profile", `Unknown model profile "${name}".`);
   return found;
 }
 
-function toProfile(data: ProfileFile, source: string): ModelProfile {
+/** Profiles by name, each with its prompt chain; a missing or cyclic `prompt_fallback` names the file. */
+function toProfiles(files: readonly LoadedFile<ProfileFile>[]): Map<string, ModelProfile> {
+  const byName = new Map(files.map((loaded) => [loaded.data.name, loaded]));
+  const profiles = new Map<string, ModelProfile>();
+  for (const { file, data } of files) {
+    const chain = [data.name];
+    for (let next = data.prompt_fallback; next != null; next = byName.get(next)?.data.prompt_fallback) {
+      if (!byName.has(next)) throw new PromptFileError(file, "prompt_fallback", `unknown profile "${next}"`);
+      if (chain.includes(next))
+        throw new PromptFileError(file, "prompt_fallback", `fallback cycle through "${next}"`);
+      chain.push(next);
+    }
+    profiles.set(data.name, toProfile(data, file, chain));
+  }
+  return profiles;
+}
+
+function toProfile(data: ProfileFile, source: string, promptChain: readonly string[]): ModelProfile {
   return {
     name: data.name,
     description: data.description,
     ...(data.prompt_fallback != null && { promptFallback: data.prompt_fallback }),
+    promptChain,
     sampling: data.sampling,
     keepSpecialTokensForParsers: data.keep_special_tokens_for_parsers,
     repetition: {
@@ -170,22 +188,6 @@ function toProfile(data: ProfileFile, source: string): ModelProfile {
     },
     source,
   };
-}
-
-function checkProfileFallbacks(profiles: ReadonlyMap<string, ModelProfile>): void {
-  for (const profile of profiles.values()) {
-    const visited = new Set([profile.name]);
-    let next = profile.promptFallback;
-    while (next != null) {
-      const target = profiles.get(next);
-      if (target == null)
-        throw new PromptFileError(profile.source, "prompt_fallback", `unknown profile "${next}"`);
-      if (visited.has(next))
-        throw new PromptFileError(profile.source, "prompt_fallback", `fallback cycle through "${next}"`);
-      visited.add(next);
-      next = target.promptFallback;
-    }
-  }
 }
 
 function toTask(data: TaskFile, source: string, profiles: ReadonlyMap<string, ModelProfile>): TaskDefinition {

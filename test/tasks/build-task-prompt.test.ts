@@ -22,7 +22,6 @@ function build(
 ): BuiltTaskPrompt {
   return buildTaskPrompt(registry.get(task), {
     profile: registry.getProfile(options.profile ?? "hunyuanocr-1.0"),
-    profiles: registry.profiles,
     language: options.language,
     variables: options.variables,
     schema: options.schema,

@@ -100,7 +100,7 @@ describe("loadTaskRegistry on the shipped files", () => {
 
   it("loads one profile on its own", async () => {
     const profile = await loadModelProfile("hunyuanocr-1.5");
-    expect(profile.promptFallback).toBe("hunyuanocr-1.0");
+    expect(profile.promptChain).toEqual(["hunyuanocr-1.5", "hunyuanocr-1.0"]);
     expect(profile.keepSpecialTokensForParsers).toEqual([]);
     expect((await loadModelProfile("hunyuanocr-1.0")).keepSpecialTokensForParsers).toEqual(["spotting"]);
   });
