@@ -18,6 +18,13 @@ export interface AdmissionRequest {
   arrivedAt: number;
 }
 
+/** vLLM's `include_usage`: only when streaming with stream_options, whose include_usage defaults to true. */
+export function includeUsageOf(stream: boolean, streamOptions: unknown): boolean {
+  if (!stream || typeof streamOptions !== "object" || streamOptions === null) return false;
+  const includeUsage = (streamOptions as { include_usage?: unknown }).include_usage;
+  return includeUsage === undefined || includeUsage === true;
+}
+
 /** Writes the streaming headers: vLLM sends them before the request is even scheduled. */
 export function startEventStream(res: ServerResponse): void {
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" });

@@ -112,7 +112,8 @@ function checkContentPart(part: unknown, loc: (string | number)[]): void {
   throw fieldError([...loc, "type"], "literal_error", `Unknown part type: ${String(type)}`);
 }
 
-function checkStreamOptions(body: Record<string, unknown>): void {
+/** vLLM's `validate_stream_options` model validator. */
+export function checkStreamOptions(body: Record<string, unknown>): void {
   const options = body.stream_options;
   // pydantic validator: `if data.get("stream_options") and not data.get("stream")`, so `{}` passes.
   const truthy = isRecord(options) ? Object.keys(options).length > 0 : Boolean(options);

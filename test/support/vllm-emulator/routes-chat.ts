@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { admit } from "./admission.ts";
+import { admit, includeUsageOf } from "./admission.ts";
 import { imageUrls, messageText, parseChatRequest } from "./chat-request.ts";
 import type { EmulatorCore } from "./emulator-core.ts";
 import { preprocessingError, VllmError } from "./errors.ts";
@@ -116,11 +116,7 @@ export async function handleChatCompletion(
     firstTokenDelayMs: core.options.prefillMsPerImage * prompt.imageTokens.length,
     tokenDelayMs: Number.isFinite(tokensPerSecond) ? 1000 / tokensPerSecond : 0,
   });
-  const includeUsage =
-    stream &&
-    streamOptions != null &&
-    streamOptions.include_usage !== false &&
-    streamOptions.include_usage !== null;
+  const includeUsage = includeUsageOf(stream, streamOptions);
   admit(core, {
     res,
     shape,

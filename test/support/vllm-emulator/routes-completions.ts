@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { admit } from "./admission.ts";
+import { admit, includeUsageOf } from "./admission.ts";
+import { checkStreamOptions } from "./chat-request.ts";
 import type { EmulatorCore } from "./emulator-core.ts";
 import { fieldError, preprocessingError } from "./errors.ts";
 import { planGeneration } from "./generation-plan.ts";
@@ -34,6 +35,7 @@ export function handleCompletion(
   }
   const request = body as Record<string, unknown>;
   if (request.prompt === undefined) throw fieldError(["prompt"], "missing", "Field required");
+  checkStreamOptions(request);
   const model = checkModel(core, request.model);
   if (!core.healthy) {
     sendEmpty(res, 500);
@@ -49,12 +51,8 @@ export function handleCompletion(
   }
   checkSamplingParams({ ...request, messages: [] } as ChatRequestBody, maxTokens);
   const stream = request.stream === true;
-  const streamOptions = request.stream_options as { include_usage?: boolean | null } | null | undefined;
   const tokensPerSecond = core.options.tokensPerSecond;
-  const includeUsage =
-    stream && streamOptions != null && streamOptions.include_usage != null
-      ? streamOptions.include_usage
-      : stream && streamOptions != null && !("include_usage" in streamOptions);
+  const includeUsage = includeUsageOf(stream, request.stream_options);
   admit(core, {
     res,
     shape: completionShape(
