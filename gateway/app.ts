@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { NotFoundError, PayloadTooLargeError } from "./errors.ts";
+import { NotFoundError } from "./errors.ts";
 import { accessLog } from "./http/access-log.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import type { AppDependencies, AppEnv } from "./http/request-context.ts";
@@ -21,18 +20,6 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
 
   app.use("*", requestId());
   app.use("*", accessLog(deps.logger, deps.metrics, deps.backend.name));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: deps.config.MAX_BODY_BYTES,
-      onError: () => {
-        throw new PayloadTooLargeError(
-          "body_too_large",
-          `The request body is larger than ${deps.config.MAX_BODY_BYTES} bytes (MAX_BODY_BYTES).`,
-        );
-      },
-    }),
-  );
 
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoute(deps));

@@ -1,5 +1,7 @@
+import type { Context } from "hono";
 import type { z } from "zod";
 import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
+import { readRequestBody } from "./read-body.ts";
 
 /** Formats the first zod issue as `path: message` for a 400 that says what to fix. */
 export function describeIssue(error: z.ZodError): { message: string; param: string | null } {
@@ -9,25 +11,40 @@ export function describeIssue(error: z.ZodError): { message: string; param: stri
   return { message: param ? `Invalid \`${param}\`: ${issue.message}` : issue.message, param };
 }
 
-/**
- * Reads a JSON request body and validates it. Wrong content type → 415, broken JSON or schema mismatch
- * → 400 naming the field.
- */
-export async function parseJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.output<T>> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw new UnsupportedMediaTypeError("unsupported_content_type", "Send the body as application/json.");
-  }
+/** True for `application/json` and `application/*+json` content types. */
+export function isJsonContentType(type: string | undefined): boolean {
+  return /^application\/([\w.+-]*\+)?json\b/i.test(type ?? "");
+}
+
+/** Parses JSON bytes (400 `invalid_json`) and validates them (400 `invalid_request` naming the field). */
+export function parseJson<T extends z.ZodType>(bytes: Uint8Array, schema: T): z.output<T> {
   let body: unknown;
   try {
-    body = JSON.parse(await request.text());
+    body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
   } catch {
     throw new BadRequestError("invalid_json", "The request body is not valid JSON.");
   }
+  return validate(body, schema);
+}
+
+/** Validates a parsed value; a mismatch is a 400 `invalid_request` naming the field. */
+export function validate<T extends z.ZodType>(body: unknown, schema: T): z.output<T> {
   const result = schema.safeParse(body);
   if (!result.success) {
     const { message, param } = describeIssue(result.error);
     throw new BadRequestError("invalid_request", message, { param });
   }
   return result.data;
+}
+
+/** Reads a JSON request body within `limit` bytes and validates it; other content types → 415. */
+export async function parseJsonBody<T extends z.ZodType>(
+  c: Context,
+  schema: T,
+  limit: number,
+): Promise<z.output<T>> {
+  if (!isJsonContentType(c.req.header("content-type"))) {
+    throw new UnsupportedMediaTypeError("unsupported_content_type", "Send the body as application/json.");
+  }
+  return parseJson(await readRequestBody(c, limit), schema);
 }

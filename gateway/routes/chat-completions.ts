@@ -7,7 +7,7 @@ import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 /** `POST /v1/chat/completions`: OpenAI-compatible, answered by the configured backend (JSON or SSE). */
 export function chatCompletionsRoute({ backend, models, sampling, metrics, config }: AppDependencies) {
   return new Hono<AppEnv>().post("/v1/chat/completions", async (c) => {
-    const request = await parseJsonBody(c.req.raw, chatRequestSchema);
+    const request = await parseJsonBody(c, chatRequestSchema, config.MAX_BODY_BYTES);
     const resolved = { ...request, model: models.resolve(request.model) };
     const upstreamRequest = config.APPLY_MODEL_DEFAULTS ? applyModelDefaults(resolved, sampling) : resolved;
     const { response, timing } = await backend.chatCompletion(upstreamRequest, {
