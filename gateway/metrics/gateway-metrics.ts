@@ -3,35 +3,106 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
-/** The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one). */
+/**
+ * The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one). Names follow
+ * Prometheus conventions: `ocr_gateway_` prefix, base units (seconds, bytes), `_total` on counters.
+ */
 export function createGatewayMetrics() {
   const registry = new Registry();
+  const registers = [registry];
   return {
     registry,
     requests: new Counter({
       name: "ocr_gateway_requests_total",
-      help: "HTTP requests answered, by route, status, task and backend.",
+      help: "HTTP requests answered, by route, method, status, task and backend.",
       labelNames: ["route", "method", "status", "task", "backend"] as const,
-      registers: [registry],
+      registers,
+    }),
+    errors: new Counter({
+      name: "ocr_gateway_errors_total",
+      help: "Error responses by stable error code and status.",
+      labelNames: ["code", "status"] as const,
+      registers,
     }),
     requestDuration: new Histogram({
       name: "ocr_gateway_request_duration_seconds",
-      help: "Time from request to response headers, by route.",
+      help: "Time from request to response headers, by route and backend.",
       labelNames: ["route", "backend"] as const,
       buckets: LATENCY_BUCKETS,
-      registers: [registry],
+      registers,
     }),
     overhead: new Histogram({
       name: "ocr_gateway_overhead_seconds",
       help: "Time the gateway added on top of the model server's own time to answer.",
       labelNames: ["route"] as const,
       buckets: OVERHEAD_BUCKETS,
-      registers: [registry],
+      registers,
+    }),
+    upstreamDuration: new Histogram({
+      name: "ocr_gateway_upstream_duration_seconds",
+      help: "Time of one upstream model call, from send to last byte.",
+      labelNames: ["backend", "outcome"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    timeToFirstToken: new Histogram({
+      name: "ocr_gateway_time_to_first_token_seconds",
+      help: "Time from sending a streaming upstream request to its first chunk.",
+      labelNames: ["backend"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    preprocessDuration: new Histogram({
+      name: "ocr_gateway_preprocess_duration_seconds",
+      help: "Time spent preparing inputs (fetching, decoding, resizing images, rendering PDF pages).",
+      labelNames: ["kind"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    tokens: new Counter({
+      name: "ocr_gateway_tokens_total",
+      help: "Model tokens, by direction (prompt or completion).",
+      labelNames: ["direction", "backend"] as const,
+      registers,
+    }),
+    pages: new Counter({
+      name: "ocr_gateway_pages_total",
+      help: "Pages (images, PDF pages, video frames) processed by /v1/ocr, by task, backend and outcome.",
+      labelNames: ["task", "backend", "outcome"] as const,
+      registers,
+    }),
+    images: new Counter({
+      name: "ocr_gateway_images_total",
+      help: "Images received, by source (upload, data_url, remote_url, pdf_page).",
+      labelNames: ["source"] as const,
+      registers,
     }),
     inFlight: new Gauge({
       name: "ocr_gateway_requests_in_flight",
       help: "Requests being processed.",
-      registers: [registry],
+      registers,
+    }),
+    queued: new Gauge({
+      name: "ocr_gateway_requests_queued",
+      help: "Upstream calls waiting for a free slot.",
+      registers,
+    }),
+    queueRejections: new Counter({
+      name: "ocr_gateway_queue_rejections_total",
+      help: "Requests refused with 429 because the wait queue was full.",
+      registers,
+    }),
+    retries: new Counter({
+      name: "ocr_gateway_upstream_retries_total",
+      help: "Upstream attempts retried, by reason.",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    upstreamHealthy: new Gauge({
+      name: "ocr_gateway_upstream_healthy",
+      help: "1 when the replica is in rotation, 0 when ejected.",
+      labelNames: ["replica"] as const,
+      registers,
     }),
   };
 }
