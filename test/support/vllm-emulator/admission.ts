@@ -79,4 +79,6 @@ export function admit(core: EmulatorCore, request: AdmissionRequest): void {
   res.on("close", () => {
     if (!run.isEnded) run.abort();
   });
+  // The client may have gone while the request was being validated (images are decoded asynchronously).
+  if (res.socket === null || res.socket.destroyed) run.abort();
 }

@@ -132,10 +132,11 @@ export class VllmEmulator {
   /** Closes the server and every open socket at once; running sequences stop without answering. */
   async close(): Promise<void> {
     const core = this.core;
+    // Clear the queue first so that stopping a running sequence does not admit a waiting one.
+    core.scheduler.clear();
     for (const run of [...core.runs]) run.close();
     for (const timer of core.pendingTimers) clearTimeout(timer);
     core.pendingTimers.clear();
-    core.scheduler.clear();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
