@@ -8,6 +8,8 @@ import { chatCompletionsRoute } from "./routes/chat-completions.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoute } from "./routes/metrics.ts";
 import { modelsRoute } from "./routes/models.ts";
+import { ocrRoute } from "./routes/ocr.ts";
+import { tasksRoute } from "./routes/tasks.ts";
 
 /** Builds the gateway's Hono app from its dependencies. Opens no sockets and reads no environment. */
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
@@ -25,5 +27,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.route("/", metricsRoute(deps));
   app.route("/", modelsRoute(deps));
   app.route("/", chatCompletionsRoute(deps));
+  app.route("/", tasksRoute(deps));
+  app.route("/", ocrRoute(deps));
   return app;
 }

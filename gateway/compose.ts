@@ -1,22 +1,23 @@
 import type { Logger } from "pino";
 import type { ChatBackend } from "./backends/backend.ts";
-import { VllmBackend } from "./backends/vllm-backend.ts";
-import type { SamplingDefaults } from "./chat/apply-model-defaults.ts";
+import { upstreamRequestId, VllmBackend } from "./backends/vllm-backend.ts";
 import { ModelNames } from "./chat/model-names.ts";
 import type { GatewayConfig } from "./config/schema.ts";
+import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
+import type { ImageLimits } from "./images/image-limits.ts";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
+import type { OcrBackend } from "./ocr/ocr-backend.ts";
+import { VlmOcrBackend } from "./ocr/vlm-ocr-backend.ts";
+import { BUILTIN_PROMPTS_DIR, loadTaskRegistry, type ModelProfile } from "./tasks/index.ts";
+import { streamChatCompletion } from "./upstream/stream-chat-completion.ts";
 import { VllmClient } from "./upstream/vllm-client.ts";
 
-const PROFILE_SAMPLING: Record<string, SamplingDefaults> = {
-  "hunyuanocr-1.0": { temperature: 0, top_p: 0.95, top_k: 1, repetition_penalty: 1.0, seed: 1234 },
-  "hunyuanocr-1.5": { temperature: 0, top_p: 1.0, top_k: -1, repetition_penalty: 1.08 },
-};
-
-function createBackend(config: GatewayConfig): ChatBackend {
-  if (config.VLLM_URL.length === 0) {
-    throw new Error("No VLLM_URL configured and the embedded engine is not available in this build.");
-  }
+function vllmBackends(
+  config: GatewayConfig,
+  profile: ModelProfile,
+  imageLimits: ImageLimits,
+): { chat: ChatBackend; ocr: OcrBackend } {
   const client = new VllmClient({
     urls: config.VLLM_URL,
     apiKey: config.VLLM_API_KEY,
@@ -24,27 +25,61 @@ function createBackend(config: GatewayConfig): ChatBackend {
     keepAliveMs: config.UPSTREAM_KEEPALIVE_MS,
     connections: config.UPSTREAM_CONNECTIONS,
   });
-  return new VllmBackend({
-    client,
+  const deadlines = {
+    firstTokenMs: config.UPSTREAM_FIRST_TOKEN_TIMEOUT_MS,
+    idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
+    totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS,
+  };
+  const chat = new VllmBackend({ client, modelId: config.MODEL, deadlines });
+  const ocr = new VlmOcrBackend({
     modelId: config.MODEL,
-    deadlines: {
-      firstTokenMs: config.UPSTREAM_FIRST_TOKEN_TIMEOUT_MS,
-      idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
-      totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS,
-    },
+    profile,
+    structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
+    imageLimits,
+    maxTokensCap: config.MAX_TOKENS_CAP,
+    generate: (body, context) =>
+      streamChatCompletion({
+        client,
+        body,
+        deadlines,
+        requestId: upstreamRequestId(context.requestId),
+        signal: context.signal,
+        onDelta: context.onDelta,
+      }),
   });
+  return { chat, ocr };
 }
 
 /** Builds every dependency of the app from the configuration (the composition root). */
 export async function buildDependencies(config: GatewayConfig, logger: Logger): Promise<AppDependencies> {
-  const sampling = PROFILE_SAMPLING[config.MODEL_PROFILE];
-  if (!sampling) throw new Error(`MODEL_PROFILE: unknown profile "${config.MODEL_PROFILE}"`);
+  const tasks = await loadTaskRegistry(
+    config.PROMPTS_DIR ? [BUILTIN_PROMPTS_DIR, config.PROMPTS_DIR] : [BUILTIN_PROMPTS_DIR],
+  );
+  const profile = tasks.getProfile(config.MODEL_PROFILE);
+  const imageLimits: ImageLimits = {
+    maxInputPixels: config.IMAGE_MAX_INPUT_PIXELS,
+    maxLongSide: config.IMAGE_MAX_LONG_SIDE,
+    maxPixels: config.IMAGE_MAX_PIXELS,
+  };
+  if (config.VLLM_URL.length === 0) {
+    throw new Error("No VLLM_URL configured and the embedded engine is not available in this build.");
+  }
+  const { chat, ocr } = vllmBackends(config, profile, imageLimits);
   return {
     config,
     logger,
-    backend: createBackend(config),
+    backend: chat,
+    ocr,
+    tasks,
+    fetcher: createRemoteFileFetcher({
+      maxBytes: config.FETCH_MAX_BYTES,
+      timeoutMs: config.FETCH_TIMEOUT_MS,
+      maxRedirects: config.FETCH_MAX_REDIRECTS,
+      allowedPrivateHosts: config.FETCH_ALLOWED_PRIVATE_HOSTS,
+      acceptedTypes: /^(image\/|application\/pdf$|video\/)/,
+    }),
     models: new ModelNames(config.MODEL, config.MODEL_ALIASES),
-    sampling,
+    sampling: { ...profile.sampling },
     metrics: createGatewayMetrics(),
   };
 }

@@ -14,7 +14,9 @@ export function parseConfigFlags(argv: readonly string[]): Record<string, string
   try {
     ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message}. Known flags: ${settingNames.map((name) => `--${toFlag(name)}`).join(", ")}`);
+    throw new ConfigError(
+      `${(error as Error).message}. Known flags: ${settingNames.map((name) => `--${toFlag(name)}`).join(", ")}`,
+    );
   }
   const overrides: Record<string, string> = {};
   for (const name of settingNames) {

@@ -3,7 +3,10 @@ import type { ChatBackend } from "../backends/backend.ts";
 import type { SamplingDefaults } from "../chat/apply-model-defaults.ts";
 import type { ModelNames } from "../chat/model-names.ts";
 import type { GatewayConfig } from "../config/schema.ts";
+import type { RemoteFileFetcher } from "../fetching/fetch-remote-file.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import type { OcrBackend } from "../ocr/ocr-backend.ts";
+import type { TaskRegistry } from "../tasks/index.ts";
 
 /** Per-request values the middleware set for handlers (Hono `c.var`). */
 export interface RequestVariables {
@@ -17,6 +20,10 @@ export interface RequestVariables {
 export interface AppDependencies {
   config: GatewayConfig;
   backend: ChatBackend;
+  /** How `/v1/ocr` reads pages (the same model server or engine as `backend`). */
+  ocr: OcrBackend;
+  tasks: TaskRegistry;
+  fetcher: RemoteFileFetcher;
   models: ModelNames;
   sampling: SamplingDefaults;
   metrics: GatewayMetrics;

@@ -1,0 +1,141 @@
+import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
+import { detectMediaType, isSupportedImageKind, mediaCategoryOf } from "../images/detect-media-type.ts";
+import type { ImageLimits } from "../images/image-limits.ts";
+import { countImagePages, type NormalizedImage, normalizeImage } from "../images/normalize-image.ts";
+import { extractVideoFrames } from "./extract-video-frames.ts";
+import { parsePageSelection } from "./page-selection.ts";
+import { openPdf } from "./render-pdf-pages.ts";
+
+/** One page of a document, loaded on demand so pages can be prepared concurrently and in bounded memory. */
+export interface DocumentPage {
+  index: number;
+  load(signal?: AbortSignal): Promise<{ image: NormalizedImage; dpi: number | null }>;
+}
+
+export interface OpenedDocument {
+  kind: "image" | "pdf" | "video";
+  /** Pages, frames or images in the whole input. */
+  pageCount: number;
+  /** The selected pages, in order. */
+  pages: DocumentPage[];
+  close(): Promise<void>;
+}
+
+export interface OpenDocumentOptions {
+  limits: ImageLimits;
+  /** Mistral-style 0-based page list, or a string such as "0,2-4". */
+  pages?: readonly number[] | string | undefined | null;
+  maxPages: number;
+  /** Seconds into a video to read frames at (default: the first frame). */
+  timestamps?: readonly number[] | string | undefined;
+  ffmpegPath?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+function parseTimestamps(spec: readonly number[] | string | undefined): number[] {
+  if (spec === undefined) return [0];
+  const values = typeof spec === "string" ? spec.split(",").map((item) => Number(item.trim())) : [...spec];
+  if (values.length === 0 || values.some((value) => !Number.isFinite(value) || value < 0)) {
+    throw new BadRequestError("invalid_timestamps", "`timestamps` must be seconds ≥ 0, e.g. [0, 12.5].", {
+      param: "timestamps",
+    });
+  }
+  return values;
+}
+
+function pdfPageImage(
+  data: Buffer,
+  mediaType: "image/png" | "image/jpeg",
+  width: number,
+  height: number,
+): NormalizedImage {
+  return {
+    data,
+    mediaType,
+    width,
+    height,
+    originalWidth: width,
+    originalHeight: height,
+    scale: 1,
+    reencoded: true,
+    pageCount: 1,
+    sourceKind: mediaType === "image/png" ? "png" : "jpeg",
+  };
+}
+
+/**
+ * Identifies an uploaded document by its bytes and exposes its selected pages: the pages of a PDF (rendered
+ * at the model's resolution), the pages of a multi-page TIFF, a single image, or frames of a video at the
+ * given timestamps. Unknown bytes → 415; empty → 400.
+ */
+export async function openDocument(bytes: Buffer, options: OpenDocumentOptions): Promise<OpenedDocument> {
+  if (bytes.length === 0) throw new BadRequestError("empty_file", "The document is empty.");
+  const kind = detectMediaType(bytes);
+  if (kind === null) {
+    throw new UnsupportedMediaTypeError(
+      "unsupported_media_type",
+      "The document is not a supported image (JPEG, PNG, WebP, TIFF, GIF, AVIF, BMP), PDF or video.",
+    );
+  }
+  const pageSpec = options.pages ?? undefined;
+  if (kind === "pdf") {
+    const pdf = await openPdf(bytes, { maxPages: options.maxPages });
+    const indexes = parsePageSelection(pageSpec, pdf.pageCount, { maxPages: options.maxPages });
+    return {
+      kind: "pdf",
+      pageCount: pdf.pageCount,
+      pages: indexes.map((index) => ({
+        index,
+        async load(signal) {
+          const page = await pdf.renderPage(index, {
+            targetLongSide: options.limits.maxLongSide,
+            maxPixels: options.limits.maxPixels,
+            ...(signal ? { signal } : {}),
+          });
+          return {
+            image: pdfPageImage(page.data, page.mediaType, page.width, page.height),
+            dpi: Math.round(page.dpi),
+          };
+        },
+      })),
+      close: () => pdf.close(),
+    };
+  }
+  if (mediaCategoryOf(kind) === "video") {
+    const timestamps = parseTimestamps(options.timestamps);
+    if (timestamps.length > options.maxPages) {
+      throw new BadRequestError("too_many_timestamps", `At most ${options.maxPages} timestamps per request.`);
+    }
+    const frames = await extractVideoFrames(bytes, timestamps, {
+      ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return {
+      kind: "video",
+      pageCount: frames.length,
+      pages: frames.map((frame, index) => ({
+        index,
+        load: async () => ({ image: await normalizeImage(frame, options.limits), dpi: null }),
+      })),
+      close: async () => {},
+    };
+  }
+  if (!isSupportedImageKind(kind)) {
+    // normalizeImage gives the precise 415 (e.g. HEIC without a decoder).
+    await normalizeImage(bytes, options.limits);
+  }
+  const pageCount = await countImagePages(bytes);
+  const indexes =
+    pageSpec === undefined && kind !== "tiff"
+      ? [0]
+      : parsePageSelection(pageSpec, pageCount, { maxPages: options.maxPages });
+  return {
+    kind: "image",
+    pageCount,
+    pages: indexes.map((index) => ({
+      index,
+      load: async () => ({ image: await normalizeImage(bytes, options.limits, { page: index }), dpi: null }),
+    })),
+    close: async () => {},
+  };
+}

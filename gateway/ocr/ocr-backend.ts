@@ -1,0 +1,40 @@
+import type { ImageLimits } from "../images/image-limits.ts";
+import type { TaskDefinition } from "../tasks/index.ts";
+import type { PageResult, PreparedPage } from "./ocr-types.ts";
+
+/** What the caller asked of a task, already validated. */
+export interface TaskOptions {
+  language?: string | undefined;
+  variables: Record<string, unknown>;
+  schema?: Record<string, unknown> | undefined;
+  schemaName?: string | undefined;
+  tableFormat?: "html" | "markdown" | undefined;
+  maxTokens?: number | undefined;
+  includeImageBase64: boolean;
+}
+
+/** A task bound to a backend: prompt built, schema checked. Opaque to the pipeline. */
+export interface PreparedTask {
+  task: TaskDefinition;
+  options: TaskOptions;
+}
+
+export interface PageContext {
+  requestId: string;
+  signal: AbortSignal;
+  /** Streams generated text of this page as it arrives. */
+  onDelta: (text: string) => void;
+}
+
+/**
+ * How `/v1/ocr` reads one page with a given backend. The pipeline (pages, concurrency, events, the
+ * response) is the same for every backend; only this differs.
+ */
+export interface OcrBackend {
+  readonly name: string;
+  /** Bounds for page images sent to this backend. */
+  readonly imageLimits: ImageLimits;
+  /** Checks the task can run here and builds what it needs; throws 4xx/501 before any model time is spent. */
+  prepareTask(task: TaskDefinition, options: TaskOptions): PreparedTask;
+  runPage(page: PreparedPage, task: PreparedTask, context: PageContext): Promise<PageResult>;
+}

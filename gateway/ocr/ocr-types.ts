@@ -1,0 +1,59 @@
+import type { NormalizedImage } from "../images/normalize-image.ts";
+
+/** One page ready for a model: the image as sent, and what the caller should be told about its size. */
+export interface PreparedPage {
+  /** 0-based page index in the caller's document. */
+  index: number;
+  image: NormalizedImage;
+  /** Mistral's `dimensions`: the page as the caller sees it (original pixels; dpi for PDF pages). */
+  dimensions: { width: number; height: number; dpi: number | null };
+}
+
+export interface PageBox {
+  text: string;
+  /** Axis-aligned box in pixels of the original page (`units: "pixels"` in the response). */
+  box: { x1: number; y1: number; x2: number; y2: number };
+  polygon: Array<[number, number]>;
+  confidence?: number;
+}
+
+/** Mistral's extracted image entry (figures found by document parsing). */
+export interface PageImage {
+  id: string;
+  top_left_x: number;
+  top_left_y: number;
+  bottom_right_x: number;
+  bottom_right_y: number;
+  image_base64: string | null;
+}
+
+export type PageFinish = "stop" | "length" | "repetition" | "error";
+
+/** A page of the `/v1/ocr` answer: Mistral's page shape extended with the gateway's per-task fields. */
+export interface PageResult {
+  index: number;
+  markdown: string;
+  text: string;
+  images: PageImage[];
+  dimensions: { width: number; height: number; dpi: number | null };
+  boxes?: PageBox[];
+  box_units?: "pixels";
+  fields?: Record<string, unknown> | null;
+  lines?: string[];
+  confidence?: number;
+  finish_reason: PageFinish;
+  /** True when the page was retried (loop, truncation or invalid structured output). */
+  retried: boolean;
+  warnings: string[];
+  error?: { code: string; message: string };
+  usage: { prompt_tokens: number; completion_tokens: number };
+}
+
+/** Events of a streamed `/v1/ocr` answer, in the order a page produces them. */
+export type OcrEvent =
+  | { event: "page.start"; data: { index: number } }
+  | { event: "delta"; data: { index: number; text: string } }
+  | { event: "page.done"; data: PageResult }
+  | { event: "done"; data: unknown };
+
+export type OcrEventSink = (event: OcrEvent) => void;

@@ -1,0 +1,56 @@
+import { mapWithConcurrency } from "../documents/map-with-concurrency.ts";
+import type { OpenedDocument } from "../documents/open-document.ts";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import type { OcrBackend, PreparedTask } from "./ocr-backend.ts";
+import type { OcrEventSink, PageResult, PreparedPage } from "./ocr-types.ts";
+
+export interface RunOcrOptions {
+  backend: OcrBackend;
+  task: PreparedTask;
+  document: OpenedDocument;
+  /** Pages sent to the model at the same time. */
+  concurrency: number;
+  requestId: string;
+  signal: AbortSignal;
+  metrics: GatewayMetrics;
+  emit?: OcrEventSink;
+}
+
+/**
+ * Reads every selected page: loads (renders/normalises) it, runs the task on the backend, and returns the
+ * pages in document order. Pages run concurrently up to `concurrency`; events (`page.start`, `delta`,
+ * `page.done`) are emitted as they happen, each tagged with its page index.
+ */
+export async function runOcr(options: RunOcrOptions): Promise<PageResult[]> {
+  const { backend, task, document, metrics } = options;
+  const emit = options.emit ?? (() => {});
+  const imageSource =
+    document.kind === "pdf" ? "pdf_page" : document.kind === "video" ? "video_frame" : "image";
+  return mapWithConcurrency(
+    document.pages,
+    options.concurrency,
+    async (documentPage, _position, signal) => {
+      emit({ event: "page.start", data: { index: documentPage.index } });
+      const stopTimer = metrics.preprocessDuration.startTimer({ kind: imageSource });
+      const { image, dpi } = await documentPage.load(signal);
+      stopTimer();
+      metrics.images.inc({ source: imageSource });
+      const page: PreparedPage = {
+        index: documentPage.index,
+        image,
+        dimensions: { width: image.originalWidth, height: image.originalHeight, dpi },
+      };
+      const result = await backend.runPage(page, task, {
+        requestId: `${options.requestId}-p${documentPage.index}`,
+        signal,
+        onDelta: (text) => emit({ event: "delta", data: { index: documentPage.index, text } }),
+      });
+      metrics.pages.inc({ task: task.task.name, backend: backend.name, outcome: result.finish_reason });
+      metrics.tokens.inc({ direction: "prompt", backend: backend.name }, result.usage.prompt_tokens);
+      metrics.tokens.inc({ direction: "completion", backend: backend.name }, result.usage.completion_tokens);
+      emit({ event: "page.done", data: result });
+      return result;
+    },
+    options.signal,
+  );
+}

@@ -1,0 +1,58 @@
+import { BadRequestError } from "../errors.ts";
+import { checkSchemaSupported, normaliseAnnotationFormat, type TaskDefinition } from "../tasks/index.ts";
+import type { TaskOptions } from "./ocr-backend.ts";
+import { type OcrRequest, VARIABLE_FIELDS } from "./ocr-request.ts";
+
+/** The task to run: the one named, else field extraction when keys or a schema were given, else `text`. */
+export function requestedTaskName(request: OcrRequest): string {
+  if (request.task != null) return request.task;
+  const wantsFields =
+    request.fields != null || request.schema != null || request.document_annotation_format != null;
+  return wantsFields ? "fields" : "text";
+}
+
+function parseSchemaField(schema: OcrRequest["schema"]): Record<string, unknown> | undefined {
+  if (schema == null) return undefined;
+  if (typeof schema !== "string") return schema;
+  try {
+    const parsed: unknown = JSON.parse(schema);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new BadRequestError("invalid_schema", "`schema` must be a JSON Schema object.", { param: "schema" });
+}
+
+/**
+ * Collects what the caller asked of `task`: its variables (from `variables` and the top-level fields the
+ * task declares), the JSON schema (`schema` or Mistral's `document_annotation_format`) and output options.
+ * A top-level option the task does not take (e.g. `fields` for `text`) is a 400, not silently dropped;
+ * `table_format` is ignored by tasks without tables, as Mistral clients send it by default.
+ */
+export function taskOptionsFrom(request: OcrRequest, task: TaskDefinition): TaskOptions {
+  const declared = new Set(task.variables.map((variable) => variable.name));
+  const variables: Record<string, unknown> = { ...request.variables };
+  for (const name of VARIABLE_FIELDS) {
+    const value = request[name];
+    if (value == null) continue;
+    if (declared.has(name)) variables[name] = value;
+    else if (name !== "table_format") {
+      throw new BadRequestError("unknown_variable", `Task "${task.name}" does not take \`${name}\`.`, {
+        param: name,
+      });
+    }
+  }
+  const annotation = normaliseAnnotationFormat(request.document_annotation_format);
+  const given = parseSchemaField(request.schema);
+  const schema = given ? checkSchemaSupported(given) : annotation?.schema;
+  return {
+    language: request.language,
+    variables,
+    schema,
+    schemaName: annotation?.name,
+    tableFormat: request.table_format ?? undefined,
+    maxTokens: request.max_tokens,
+    includeImageBase64: request.include_image_base64 === true,
+  };
+}

@@ -1,0 +1,180 @@
+import { BadGatewayError, type GatewayError } from "../errors.ts";
+import type { ImageLimits } from "../images/image-limits.ts";
+import { toDataUrl } from "../images/normalize-image.ts";
+import {
+  type BuiltTaskPrompt,
+  buildTaskPrompt,
+  createLoopDetector,
+  type ModelProfile,
+  type ParsedTaskOutput,
+  parseTaskOutput,
+  type StructuredOutputMode,
+  type TaskDefinition,
+  trimRepetitionLoop,
+  type UpstreamSampling,
+  validateFields,
+} from "../tasks/index.ts";
+import type { Generation } from "../upstream/stream-chat-completion.ts";
+import type { OcrBackend, PageContext, PreparedTask, TaskOptions } from "./ocr-backend.ts";
+import type { PageFinish, PageResult, PreparedPage } from "./ocr-types.ts";
+import { pageContentFrom } from "./page-result.ts";
+
+/** Sends one chat request body upstream (streamed) and collects the answer. */
+export type GenerateFn = (
+  body: Record<string, unknown>,
+  context: { requestId: string; signal: AbortSignal; onDelta: (delta: string) => boolean | undefined },
+) => Promise<Generation>;
+
+export interface VlmOcrBackendOptions {
+  generate: GenerateFn;
+  modelId: string;
+  profile: ModelProfile;
+  structuredOutputMode: StructuredOutputMode;
+  imageLimits: ImageLimits;
+  /** Upper bound for a caller's `max_tokens`. */
+  maxTokensCap: number;
+}
+
+interface VlmPreparedTask extends PreparedTask {
+  built: BuiltTaskPrompt;
+}
+
+interface Attempt {
+  generation: Generation;
+  parsed: ParsedTaskOutput;
+  finish: PageFinish;
+  problem?: string;
+}
+
+/** HunyuanOCR through vLLM: the task's prompt and the page image as one chat request per page. */
+export class VlmOcrBackend implements OcrBackend {
+  readonly name = "vllm";
+  readonly imageLimits: ImageLimits;
+
+  constructor(private readonly options: VlmOcrBackendOptions) {
+    this.imageLimits = options.imageLimits;
+  }
+
+  prepareTask(task: TaskDefinition, options: TaskOptions): VlmPreparedTask {
+    const built = buildTaskPrompt(task, {
+      profile: this.options.profile,
+      language: options.language,
+      variables: options.variables,
+      schema: options.schema,
+      schemaName: options.schemaName,
+      structuredOutputMode: this.options.structuredOutputMode,
+    });
+    if (options.tableFormat != null) built.parserOptions.tableFormat = options.tableFormat;
+    if (options.maxTokens != null) {
+      const maxTokens = Math.min(options.maxTokens, this.options.maxTokensCap);
+      built.sampling.max_tokens = maxTokens;
+      built.retrySampling.max_tokens = maxTokens;
+    }
+    return { task, options, built };
+  }
+
+  async runPage(page: PreparedPage, prepared: PreparedTask, context: PageContext): Promise<PageResult> {
+    const { built, options } = prepared as VlmPreparedTask;
+    const first = await this.#attempt(page, built, built.sampling, context);
+    let final = first;
+    if (first.problem !== undefined) final = await this.#attempt(page, built, built.retrySampling, context);
+    const warnings = [...("warnings" in final.parsed ? final.parsed.warnings : [])];
+    if (first.problem !== undefined) warnings.unshift(`retried once: ${first.problem}`);
+    const usage = {
+      prompt_tokens:
+        first.generation.usage.prompt_tokens + (final === first ? 0 : final.generation.usage.prompt_tokens),
+      completion_tokens:
+        first.generation.usage.completion_tokens +
+        (final === first ? 0 : final.generation.usage.completion_tokens),
+    };
+    const content = await pageContentFrom(final.parsed, page, options.includeImageBase64);
+    const result: PageResult = {
+      index: page.index,
+      ...content,
+      dimensions: page.dimensions,
+      finish_reason: final.finish,
+      retried: final !== first,
+      warnings,
+      usage,
+    };
+    if (final.problem !== undefined) {
+      warnings.push(`still failing after the retry: ${final.problem}`);
+      if (final.finish === "error") {
+        result.error = { code: "invalid_model_output", message: final.problem };
+      }
+    }
+    return result;
+  }
+
+  async #attempt(
+    page: PreparedPage,
+    built: BuiltTaskPrompt,
+    sampling: UpstreamSampling,
+    context: PageContext,
+  ): Promise<Attempt> {
+    const detector = createLoopDetector();
+    const body: Record<string, unknown> = {
+      model: this.options.modelId,
+      messages: [
+        { role: "system", content: "" },
+        {
+          role: "user",
+          content: [
+            { type: "image_url", image_url: { url: toDataUrl(page.image) } },
+            { type: "text", text: built.prompt },
+          ],
+        },
+      ],
+      ...sampling,
+      ...built.structuredOutput?.requestFields,
+    };
+    const generation = await this.options.generate(body, {
+      requestId: context.requestId,
+      signal: context.signal,
+      onDelta: (delta) => {
+        context.onDelta(delta);
+        return detector.push(delta);
+      },
+    });
+    const trimmed = trimRepetitionLoop(generation.text, {
+      minChars: built.repetition.trimMinChars,
+      minRepeats: built.repetition.trimMinRepeats,
+    });
+    const parsed = parseTaskOutput(built.parser, trimmed.text, built.parserOptions);
+    if (generation.finishReason === "stopped_early" || trimmed.looped) {
+      return {
+        generation,
+        parsed,
+        finish: "repetition",
+        problem: "the model repeated itself (a decoding loop)",
+      };
+    }
+    if (generation.finishReason === "length") {
+      return {
+        generation,
+        parsed,
+        finish: "length",
+        problem: `the answer hit max_tokens (${sampling.max_tokens})`,
+      };
+    }
+    if (parsed.parser === "fields") {
+      if (!parsed.ok) return { generation, parsed, finish: "error", problem: parsed.error };
+      const schema = built.structuredOutput?.schema;
+      const check = schema ? validateFields(schema, parsed.value) : { valid: true as const };
+      if (!check.valid) {
+        return {
+          generation,
+          parsed,
+          finish: "error",
+          problem: `the fields do not match the schema: ${check.errors.join("; ")}`,
+        };
+      }
+    }
+    return { generation, parsed, finish: "stop" };
+  }
+}
+
+/** A 502 for a request whose every page failed to give usable structured output. */
+export function invalidModelOutput(message: string): GatewayError {
+  return new BadGatewayError("invalid_model_output", `The model's answer could not be used: ${message}`);
+}
