@@ -16,7 +16,8 @@ export interface OcrInput {
 
 const BOOLEAN_FIELDS = new Set(["stream", "include_image_base64"]);
 const NUMBER_FIELDS = new Set(["max_tokens"]);
-const JSON_FIELDS = new Set(["schema", "variables", "document_annotation_format"]);
+// `schema` is not here: it stays a string so that a malformed one gets the same `invalid_schema` 400 as in JSON.
+const JSON_FIELDS = new Set(["variables", "document_annotation_format"]);
 
 /** A form value as the JSON request would hold it: booleans, numbers, JSON objects and lists parsed. */
 function fromFormValue(name: string, value: string): unknown {
