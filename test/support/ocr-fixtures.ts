@@ -133,15 +133,16 @@ export function enlargedReceipt(id: string, height: number): Promise<Buffer> {
 }
 
 /**
- * A PDF of `pageCount` (≥ 3) A4 pages: page 1 (0-based) holds receipt `000` as an embedded JPEG, the others a
- * heading "Page N" in Helvetica.
+ * A PDF of `pageCount` pages, 842 pt tall: page 0 is A4 and each next page is 40 pt narrower, so every page's
+ * rendered image has its own aspect ratio (tests match upstream requests to pages by image size). Page 1
+ * (0-based) holds receipt `000` as an embedded JPEG; every page has a heading "Page N" in Helvetica.
  */
 export async function buildReceiptPdf(pageCount = 3): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
   const font = await pdf.embedFont(StandardFonts.Helvetica);
   const receipt = await pdf.embedJpg(readReceipt("000"));
   for (let index = 0; index < pageCount; index++) {
-    const page = pdf.addPage([595.28, 841.89]);
+    const page = pdf.addPage([595.28 - 40 * index, 841.89]);
     page.drawText(`Page ${index + 1}`, { x: 72, y: 760, size: 28, font, color: rgb(0, 0, 0) });
     if (index === 1) page.drawImage(receipt, { x: 150, y: 100, width: 280, height: (280 * 1013) / 463 });
   }
@@ -158,8 +159,22 @@ export async function ffmpegInstalled(): Promise<boolean> {
   }
 }
 
-/** A 2-second MP4 made of receipt `id` as a still frame (what a subtitle frame grab reads), via ffmpeg. */
-export async function receiptVideo(id = "000"): Promise<Buffer> {
+const videos = new Map<string, Promise<Buffer>>();
+
+/**
+ * A 2-second MP4 (H.264, 462×1012) made of receipt `id` as a still frame, built once per test file with
+ * ffmpeg.
+ */
+export function receiptVideo(id = "000"): Promise<Buffer> {
+  let video = videos.get(id);
+  if (video === undefined) {
+    video = encodeReceiptVideo(id);
+    videos.set(id, video);
+  }
+  return video;
+}
+
+async function encodeReceiptVideo(id: string): Promise<Buffer> {
   const folder = await mkdtemp(path.join(tmpdir(), "ocr-test-video-"));
   try {
     const output = path.join(folder, "receipt.mp4");
