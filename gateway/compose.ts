@@ -1,12 +1,12 @@
 import type { Logger } from "pino";
 import type { ChatBackend } from "./backends/backend.ts";
-import { upstreamRequestId, VllmBackend } from "./backends/vllm-backend.ts";
+import { VllmBackend } from "./backends/vllm-backend.ts";
 import { ModelNames } from "./chat/model-names.ts";
 import type { GatewayConfig } from "./config/schema.ts";
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
 import type { ImageLimits } from "./images/image-limits.ts";
-import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
 import { VlmOcrBackend } from "./ocr/vlm-ocr-backend.ts";
 import { BUILTIN_PROMPTS_DIR, loadTaskRegistry, type ModelProfile } from "./tasks/index.ts";
@@ -17,6 +17,7 @@ function vllmBackends(
   config: GatewayConfig,
   profile: ModelProfile,
   imageLimits: ImageLimits,
+  metrics: GatewayMetrics,
 ): { chat: ChatBackend; ocr: OcrBackend } {
   const client = new VllmClient({
     urls: config.VLLM_URL,
@@ -24,7 +25,24 @@ function vllmBackends(
     connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
     keepAliveMs: config.UPSTREAM_KEEPALIVE_MS,
     connections: config.UPSTREAM_CONNECTIONS,
+    maxConcurrentPerReplica: config.UPSTREAM_MAX_CONCURRENCY,
+    maxQueue: config.UPSTREAM_MAX_QUEUE,
+    queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS,
+    ejectAfterFailures: config.UPSTREAM_EJECT_AFTER_FAILURES,
+    ejectionCooldownMs: config.UPSTREAM_EJECT_COOLDOWN_MS,
+    retry: {
+      retries: config.UPSTREAM_RETRIES,
+      baseDelayMs: config.UPSTREAM_RETRY_BASE_MS,
+      maxDelayMs: 2_000,
+    },
+    observer: {
+      queueDepth: (depth) => metrics.queued.set(depth),
+      rejected: () => metrics.queueRejections.inc(),
+      health: (replica, healthy) => metrics.upstreamHealthy.set({ replica }, healthy ? 1 : 0),
+      retried: (reason) => metrics.retries.inc({ reason }),
+    },
   });
+  if (config.UPSTREAM_HEALTH_INTERVAL_MS > 0) client.startHealthChecks(config.UPSTREAM_HEALTH_INTERVAL_MS);
   const deadlines = {
     firstTokenMs: config.UPSTREAM_FIRST_TOKEN_TIMEOUT_MS,
     idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
@@ -42,7 +60,7 @@ function vllmBackends(
         client,
         body,
         deadlines,
-        requestId: upstreamRequestId(context.requestId),
+        requestId: context.requestId,
         signal: context.signal,
         onDelta: context.onDelta,
       }),
@@ -64,7 +82,8 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
   if (config.VLLM_URL.length === 0) {
     throw new Error("No VLLM_URL configured and the embedded engine is not available in this build.");
   }
-  const { chat, ocr } = vllmBackends(config, profile, imageLimits);
+  const metrics = createGatewayMetrics();
+  const { chat, ocr } = vllmBackends(config, profile, imageLimits, metrics);
   return {
     config,
     logger,
@@ -80,6 +99,6 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     }),
     models: new ModelNames(config.MODEL, config.MODEL_ALIASES),
     sampling: { ...profile.sampling },
-    metrics: createGatewayMetrics(),
+    metrics,
   };
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { ChatRequest } from "../chat/chat-request.ts";
 import { forwardBody } from "../upstream/forward-body.ts";
 import { forwardSse } from "../upstream/forward-sse.ts";
@@ -12,14 +11,6 @@ const SSE_HEADERS = {
   "cache-control": "no-cache",
   "x-accel-buffering": "no",
 };
-
-/**
- * vLLM needs a fresh engine request id per attempt (two in-flight requests with one id are refused), so the
- * client's id gets a random suffix.
- */
-export function upstreamRequestId(requestId: string): string {
-  return `${requestId}-${randomBytes(4).toString("hex")}`;
-}
 
 export interface VllmBackendOptions {
   client: VllmClient;
@@ -52,7 +43,7 @@ export class VllmBackend implements ChatBackend {
         method: "POST",
         path: "/v1/chat/completions",
         body: JSON.stringify(request),
-        headers: { "x-request-id": upstreamRequestId(context.requestId) },
+        requestId: context.requestId,
         signal: deadlines.signal,
       });
       const timing = { upstreamWaitMs: performance.now() - started };
@@ -74,23 +65,24 @@ export class VllmBackend implements ChatBackend {
     }
   }
 
-  async checkReady(signal?: AbortSignal): Promise<ReadyStatus> {
+  async checkReady(): Promise<ReadyStatus> {
+    const client = this.options.client;
     const replicas = await Promise.all(
-      this.options.client.urls.map(async (url, index) => {
-        try {
-          const timeout = AbortSignal.timeout(2_000);
-          const response = await this.options.client.request(
-            { method: "GET", path: "/health", signal: signal ? AbortSignal.any([signal, timeout]) : timeout },
-            url,
-          );
-          await response.body.text();
-          return { replica: index, healthy: response.status === 200 };
-        } catch {
-          return { replica: index, healthy: false };
-        }
+      client.pool.replicas.map(async (replica, index) => {
+        const healthy = await client.probe(replica.url);
+        return {
+          replica: index,
+          healthy,
+          in_rotation: healthy && replica.ejectedUntil <= Date.now(),
+          in_flight: replica.inFlight,
+        };
       }),
     );
-    return { ready: replicas.some((replica) => replica.healthy), backend: this.name, detail: { replicas } };
+    return {
+      ready: replicas.some((replica) => replica.in_rotation),
+      backend: this.name,
+      detail: { replicas, queued: client.pool.queued },
+    };
   }
 
   close(): Promise<void> {

@@ -46,7 +46,7 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
       method: "POST",
       path: "/v1/chat/completions",
       body: JSON.stringify({ ...options.body, stream: true, stream_options: { include_usage: true } }),
-      headers: { "x-request-id": options.requestId },
+      requestId: options.requestId,
       signal: deadlines.signal,
     });
     if (response.status >= 400)

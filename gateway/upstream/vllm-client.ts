@@ -1,6 +1,9 @@
+import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import { GatewayError, ServiceUnavailableError } from "../errors.ts";
+import { type Replica, ReplicaPool, type ReplicaPoolObserver } from "./replica-pool.ts";
+import { backoff, isRetryableConnectionError, isRetryableStatus, type RetryPolicy } from "./retry-policy.ts";
 import { UpstreamTimeout } from "./upstream-timeouts.ts";
 
 export interface VllmClientOptions {
@@ -9,22 +12,34 @@ export interface VllmClientOptions {
   connectTimeoutMs: number;
   keepAliveMs: number;
   connections: number;
+  maxConcurrentPerReplica: number;
+  maxQueue: number;
+  queueTimeoutMs: number;
+  ejectAfterFailures: number;
+  ejectionCooldownMs: number;
+  retry: RetryPolicy;
+  observer?: ReplicaPoolObserver & { retried?(reason: string): void };
 }
 
 export interface UpstreamRequest {
   method: "GET" | "POST";
   path: string;
   body?: string;
-  headers?: Record<string, string>;
+  /** The gateway's request id; each attempt sends vLLM a fresh `X-Request-Id` derived from it. */
+  requestId?: string;
   signal?: AbortSignal;
-  /** How long to wait for the response headers (non-streaming answers only send them at the end). */
-  headersTimeoutMs?: number;
 }
+
+export type UpstreamBody = AsyncIterable<Uint8Array> & {
+  text(): Promise<string>;
+  destroy(error?: Error): void;
+  once(event: "close" | "error", listener: () => void): unknown;
+};
 
 export interface UpstreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; destroy(error?: Error): void };
+  body: UpstreamBody;
   replica: string;
 }
 
@@ -54,17 +69,26 @@ export function toUpstreamFailure(error: unknown, signal?: AbortSignal): Gateway
   });
 }
 
+/** vLLM refuses two in-flight requests with one id, so every attempt gets a random suffix. */
+function attemptRequestId(requestId: string | undefined): string {
+  return `${requestId ?? "gw"}-${randomBytes(4).toString("hex")}`;
+}
+
 /**
- * Keep-alive HTTP client for one or more vLLM servers, built on undici pools. It knows HTTP, not tasks or
- * OpenAI shapes. The pool's idle timeout stays below uvicorn's 5 s keep-alive so reused sockets are live.
+ * HTTP client for one or more vLLM servers on undici keep-alive pools. Balances over replicas (see
+ * `ReplicaPool`), retries connection failures and 502/503 answers on another replica with backoff — always
+ * before anything reached the client, since it returns only once a usable response has started — and holds a
+ * replica's slot until the response body is finished. It knows HTTP, not tasks or OpenAI shapes.
  */
 export class VllmClient {
-  readonly #pools: Map<string, Pool>;
-  #next = 0;
+  readonly pool: ReplicaPool;
+  readonly #http: Map<string, Pool>;
+  #healthTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: VllmClientOptions) {
     if (options.urls.length === 0) throw new Error("VllmClient needs at least one upstream URL");
-    this.#pools = new Map(
+    this.pool = new ReplicaPool({ ...options, ...(options.observer ? { observer: options.observer } : {}) });
+    this.#http = new Map(
       options.urls.map((url) => [
         url,
         new Pool(url, {
@@ -72,7 +96,6 @@ export class VllmClient {
           keepAliveTimeout: options.keepAliveMs,
           keepAliveMaxTimeout: options.keepAliveMs,
           connect: { timeout: options.connectTimeoutMs },
-          pipelining: 1,
         }),
       ]),
     );
@@ -82,43 +105,112 @@ export class VllmClient {
     return this.options.urls;
   }
 
-  /** Round-robin over the configured replicas. */
-  pickReplica(): string {
-    const urls = this.options.urls;
-    const url = urls[this.#next % urls.length] as string;
-    this.#next = (this.#next + 1) % urls.length;
-    return url;
-  }
-
-  async request(request: UpstreamRequest, replica = this.pickReplica()): Promise<UpstreamResponse> {
-    const pool = this.#pools.get(replica);
-    if (!pool) throw new Error(`unknown replica ${replica}`);
-    const headers: Record<string, string> = { ...request.headers };
+  #send(url: string, request: UpstreamRequest, requestId: string): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { "x-request-id": requestId };
     if (request.body !== undefined) headers["content-type"] = "application/json";
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
-    try {
-      const response = await pool.request({
-        method: request.method,
-        path: request.path,
-        headers,
-        body: request.body ?? null,
-        signal: request.signal ?? null,
-        headersTimeout: request.headersTimeoutMs ?? 0,
-        // Idle gaps between chunks are policed by RequestDeadlines so the first-token budget can differ.
-        bodyTimeout: 0,
-      });
-      return {
-        status: response.statusCode,
-        headers: response.headers,
-        body: response.body,
-        replica,
-      };
-    } catch (error) {
-      throw toUpstreamFailure(error, request.signal);
+    return (this.#http.get(url) as Pool).request({
+      method: request.method,
+      path: request.path,
+      headers,
+      body: request.body ?? null,
+      signal: request.signal ?? null,
+      headersTimeout: 0,
+      // Idle gaps between chunks are policed by RequestDeadlines so the first-token budget can differ.
+      bodyTimeout: 0,
+    });
+  }
+
+  /** Sends a request through the replica pool, with retries; the caller must consume or destroy the body. */
+  async request(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const failed = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      const replica = await this.pool.acquire(request.signal, failed);
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await this.#send(replica.url, request, attemptRequestId(request.requestId));
+      } catch (error) {
+        this.pool.release(replica, "failed");
+        failed.add(replica.url);
+        if (
+          request.signal?.aborted ||
+          !isRetryableConnectionError(error) ||
+          attempt >= this.options.retry.retries
+        ) {
+          throw toUpstreamFailure(error, request.signal);
+        }
+        this.options.observer?.retried?.("connection_error");
+        await this.#wait(attempt, undefined, request.signal);
+        continue;
+      }
+      if (isRetryableStatus(response.statusCode) && attempt < this.options.retry.retries) {
+        await response.body.dump().catch(() => undefined);
+        this.pool.release(replica, "failed");
+        failed.add(replica.url);
+        this.options.observer?.retried?.(`status_${response.statusCode}`);
+        const retryAfter = response.headers["retry-after"];
+        await this.#wait(attempt, typeof retryAfter === "string" ? retryAfter : undefined, request.signal);
+        continue;
+      }
+      return this.#holdUntilDone(replica, response);
     }
   }
 
+  /** Keeps the replica's slot until the body ends; a body that errors counts as a failure of the replica. */
+  #holdUntilDone(replica: Replica, response: Dispatcher.ResponseData): UpstreamResponse {
+    let outcome: "ok" | "failed" = response.statusCode >= 500 ? "failed" : "ok";
+    const body = response.body;
+    body.once("error", () => {
+      outcome = "failed";
+    });
+    body.once("close", () => this.pool.release(replica, outcome));
+    return { status: response.statusCode, headers: response.headers, body, replica: replica.url };
+  }
+
+  async #wait(
+    attempt: number,
+    retryAfter: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    try {
+      await backoff(this.options.retry, attempt, retryAfter, signal);
+    } catch (error) {
+      throw toUpstreamFailure(error, signal);
+    }
+  }
+
+  /** `GET /health` on one replica, outside the concurrency limits: true when it answers 200 in time. */
+  async probe(url: string, timeoutMs = 2_000): Promise<boolean> {
+    try {
+      const response = await (this.#http.get(url) as Pool).request({
+        method: "GET",
+        path: "/health",
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body.dump();
+      return response.statusCode === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Probes every replica now and every `intervalMs` after, moving replicas in and out of rotation. */
+  startHealthChecks(intervalMs: number): void {
+    const check = async () => {
+      await Promise.all(
+        this.pool.replicas.map(async (replica) =>
+          this.pool.reportHealth(replica, await this.probe(replica.url)),
+        ),
+      );
+    };
+    void check();
+    this.#healthTimer = setInterval(() => void check(), intervalMs);
+    this.#healthTimer.unref();
+  }
+
   async close(): Promise<void> {
-    await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
+    clearInterval(this.#healthTimer);
+    this.pool.close(new ServiceUnavailableError("shutting_down", "The gateway is shutting down."));
+    await Promise.all([...this.#http.values()].map((pool) => pool.close()));
   }
 }

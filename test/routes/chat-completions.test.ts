@@ -269,17 +269,30 @@ describe("errors", () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upstream_error");
   });
 
-  it("passes a 503 on as retryable 503", async () => {
+  it("retries a 503 with a fresh request id before answering", async () => {
     emulator.script({
+      httpError: { status: 503, body: { error: { message: "busy", type: "x", code: 503 } } },
+    });
+    const response = await post({ messages: ocrMessages() });
+    expect(response.status).toBe(200);
+    const ids = emulator.chatRequests.map((request) => request.headers["x-request-id"]);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it("passes a 503 storm on as a retryable 503 without leaking the upstream body", async () => {
+    const storm = {
       httpError: {
         status: 503,
         body: { error: { message: "internal detail /srv/x", type: "x", code: 503 } },
       },
-    });
+    };
+    emulator.script(storm, storm, storm);
     const response = await post({ messages: ocrMessages() });
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("1");
     expect(await response.text()).not.toContain("/srv/x");
+    expect(emulator.chatRequests).toHaveLength(3);
   });
 
   it("504s when the upstream hangs past the total timeout", async () => {
