@@ -35,6 +35,9 @@ export interface VlmOcrBackendOptions {
   maxTokensCap: number;
 }
 
+/** `createLoopDetector`'s default: back-to-back copies of a tail unit that count as a loop. */
+const LOOP_DETECTOR_REPEATS = 8;
+
 interface VlmPreparedTask extends PreparedTask {
   built: BuiltTaskPrompt;
 }
@@ -136,12 +139,17 @@ export class VlmOcrBackend implements OcrBackend {
         return detector.push(delta);
       },
     });
-    const trimmed = trimRepetitionLoop(generation.text, {
-      minChars: built.repetition.trimMinChars,
-      minRepeats: built.repetition.trimMinRepeats,
-    });
+    const stoppedEarly = generation.finishReason === "stopped_early";
+    // A stream the loop detector cut off is shorter than the trim threshold but known to loop: trim it anyway,
+    // with the detector's repeat count, so the looped tail never reaches the caller.
+    const trimmed = trimRepetitionLoop(
+      generation.text,
+      stoppedEarly
+        ? { minChars: 0, minRepeats: Math.min(LOOP_DETECTOR_REPEATS, built.repetition.trimMinRepeats) }
+        : { minChars: built.repetition.trimMinChars, minRepeats: built.repetition.trimMinRepeats },
+    );
     const parsed = parseTaskOutput(built.parser, trimmed.text, built.parserOptions);
-    if (generation.finishReason === "stopped_early" || trimmed.looped) {
+    if (stoppedEarly || trimmed.looped) {
       return {
         generation,
         parsed,
