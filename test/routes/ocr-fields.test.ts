@@ -106,10 +106,13 @@ describe("truncated answers (finish_reason length)", () => {
 
 describe("repetition loops", () => {
   const head = "TAN WOON YANN\nBOOK TA .K (TAMAN DAYA) SDN BHD\n";
-  const looped = head + "KF MODELLING CLAY KIDDY FISH 9.00 ".repeat(400);
+  const unit = "KF MODELLING CLAY KIDDY FISH 9.00 ";
+  const looped = head + unit.repeat(400);
 
   it("are cut off while streaming, retried with a higher penalty, and the clean answer is kept", async () => {
-    bed.emulator.script({ text: looped }, { text: `${head}TOTAL 9.00` });
+    // 400 tokens at 2 ms: the gateway sees the loop after ~120 of them, long before the stream would end.
+    const tokens = [head, ...Array<string>(400).fill(unit)];
+    bed.emulator.script({ tokens, tokenDelayMs: 2 }, { text: `${head}TOTAL 9.00` });
     const body = await json(await postOcrForm(bed.gateway.url, receiptUpload("000"), { task: "text" }));
     expect(body.text).toBe(`${head}TOTAL 9.00`);
     expect(body.pages[0]).toMatchObject({ retried: true, finish_reason: "stop" });
