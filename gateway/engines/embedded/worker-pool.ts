@@ -183,8 +183,9 @@ export class WorkerPool<T> {
       if (job === undefined) return;
       const jobId = this.#nextJobId++;
       slot.job = Object.assign(job, { jobId });
-      // A private copy is transferred: a view may share a larger buffer, which would be cloned whole.
-      const image = job.image.slice();
+      // A private copy is transferred: the caller keeps its buffer, and a view into a larger buffer (a Buffer from
+      // Node's pool) would otherwise be cloned whole. `new Uint8Array(view)` copies; `Buffer#slice` would not.
+      const image = new Uint8Array(job.image);
       const request: RecognizeRequest = { jobId, image };
       slot.worker.postMessage(request, [image.buffer]);
     }

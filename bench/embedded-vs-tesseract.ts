@@ -1,0 +1,155 @@
+/**
+ * The embedded PP-OCRv4 engine against Debian's `tesseract --psm 4`, on every receipt of an SROIE-style folder,
+ * in one run. CER follows docs' recipe (gateway/eval/text-metrics.ts): truth = boxes.csv transcripts sorted by
+ * top-left y then x, joined by newlines; upper-cased, whitespace removed; edits / truth length over the folder.
+ *
+ *   npx tsx bench/embedded-vs-tesseract.ts [--dataset ../shared/datasets/sroie-sample] [--json]
+ *
+ * Pages are read one at a time; ms/page is the whole `recognize` call (decode, bounding, inference, grouping)
+ * and the whole tesseract process. Peak RSS: this process while the engine runs (worker threads included), and
+ * the largest tesseract process.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createEmbeddedEngine } from "../gateway/engines/embedded/create-embedded-engine.ts";
+import type { RecognitionResult } from "../gateway/engines/ocr-engine.ts";
+import { characterErrors, type ErrorCount, errorRate } from "../gateway/eval/text-metrics.ts";
+import { loadSroieSample, type SroieReceipt } from "./lib/sroie-sample.ts";
+import { readWithTesseract, tesseractVersion } from "./lib/tesseract-cli.ts";
+
+interface EngineRun {
+  engine: string;
+  pages: number;
+  cer: number;
+  /** Embedded only: the recipe applied to the detected segments instead of the grouped lines. */
+  cerSegments?: number;
+  pagesPerSecond: number;
+  msPerPageP50: number;
+  peakRssMb: number;
+  loadMs?: number;
+  perPage: Array<{ id: string; errors: number; truthLength: number; ms: number }>;
+}
+
+const { values } = parseArgs({
+  options: {
+    dataset: { type: "string", default: "../shared/datasets/sroie-sample" },
+    json: { type: "boolean", default: false },
+    workers: { type: "string", default: "1" },
+    "max-long-side": { type: "string", default: "1600" },
+  },
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+function segmentsInRecipeOrder(result: RecognitionResult): string {
+  return result.lines
+    .flatMap((line) => line.segments ?? [line])
+    .sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x)
+    .map((segment) => segment.text)
+    .join("\n");
+}
+
+function summarise(engine: string, counts: ErrorCount[], perPage: EngineRun["perPage"], wallMs: number) {
+  return {
+    engine,
+    pages: perPage.length,
+    cer: errorRate(counts),
+    pagesPerSecond: perPage.length / (wallMs / 1000),
+    msPerPageP50: median(perPage.map((p) => p.ms)),
+    perPage,
+  };
+}
+
+async function runEmbedded(receipts: SroieReceipt[]): Promise<EngineRun> {
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 25);
+  const engine = await createEmbeddedEngine({
+    workers: Number(values.workers),
+    maxLongSide: Number(values["max-long-side"]),
+    maxQueue: receipts.length,
+  });
+  try {
+    const counts: ErrorCount[] = [];
+    const segmentCounts: ErrorCount[] = [];
+    const perPage: EngineRun["perPage"] = [];
+    const started = performance.now();
+    for (const receipt of receipts) {
+      const image = await readFile(receipt.imagePath);
+      const pageStarted = performance.now();
+      const result = await engine.recognize(image);
+      const ms = performance.now() - pageStarted;
+      const count = characterErrors(receipt.truth, result.lines.map((line) => line.text).join("\n"));
+      counts.push(count);
+      segmentCounts.push(characterErrors(receipt.truth, segmentsInRecipeOrder(result)));
+      perPage.push({ id: receipt.id, errors: count.errors, truthLength: count.referenceLength, ms });
+    }
+    const wallMs = performance.now() - started;
+    return {
+      ...summarise(engine.id, counts, perPage, wallMs),
+      cerSegments: errorRate(segmentCounts),
+      peakRssMb: peakRss / 1e6,
+      loadMs: engine.loadMs,
+    };
+  } finally {
+    clearInterval(sampler);
+    await engine.close();
+  }
+}
+
+async function runTesseract(receipts: SroieReceipt[], version: string): Promise<EngineRun> {
+  const counts: ErrorCount[] = [];
+  const perPage: EngineRun["perPage"] = [];
+  let peakRss = 0;
+  const started = performance.now();
+  for (const receipt of receipts) {
+    const page = await readWithTesseract(receipt.imagePath);
+    const count = characterErrors(receipt.truth, page.text);
+    counts.push(count);
+    perPage.push({ id: receipt.id, errors: count.errors, truthLength: count.referenceLength, ms: page.ms });
+    peakRss = Math.max(peakRss, page.peakRssBytes);
+  }
+  const wallMs = performance.now() - started;
+  return { ...summarise(`${version} --psm 4`, counts, perPage, wallMs), peakRssMb: peakRss / 1e6 };
+}
+
+function printTable(runs: EngineRun[]): void {
+  const percent = (value: number | undefined) => (value == null ? "—" : `${(value * 100).toFixed(1)} %`);
+  const rows = [
+    ["engine", "CER (lines)", "CER (segments)", "pages/s", "ms/page p50", "peak RSS"],
+    ...runs.map((run) => [
+      run.engine,
+      percent(run.cer),
+      percent(run.cerSegments),
+      run.pagesPerSecond.toFixed(2),
+      run.msPerPageP50.toFixed(0),
+      `${run.peakRssMb.toFixed(0)} MB`,
+    ]),
+  ];
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  "));
+}
+
+const dataset = path.resolve(values.dataset);
+const receipts = await loadSroieSample(dataset);
+if (receipts.length === 0) throw new Error(`no NNN.jpg + NNN.boxes.csv pairs in ${dataset}`);
+const version = await tesseractVersion();
+if (version == null) throw new Error("tesseract is not installed: apt-get install -y tesseract-ocr");
+
+const runs = [await runEmbedded(receipts), await runTesseract(receipts, version)];
+if (values.json) {
+  console.log(JSON.stringify({ dataset, pages: receipts.length, runs }, null, 2));
+} else {
+  console.log(`${receipts.length} receipts from ${dataset}; embedded model loaded in ${runs[0]?.loadMs} ms`);
+  printTable(runs);
+  console.log("CER (segments): the recipe applied to detected boxes rather than grouped lines (see docs).");
+}
