@@ -71,6 +71,9 @@ describe("docker-compose.yml", () => {
     expect(vllm.command?.[0]).toBe("tencent/HunyuanOCR");
     for (const [flag, value] of prescribedServeFlags()) expect(flags.get(flag), flag).toBe(value);
     expect(Number(flags.get("--max-num-seqs"))).toBeGreaterThan(0);
+    expect(String(service("gateway").environment?.UPSTREAM_MAX_CONCURRENCY)).toBe(
+      flags.get("--max-num-seqs"),
+    );
     expect(vllm.deploy?.resources?.reservations?.devices).toEqual([
       { driver: "nvidia", count: 1, capabilities: ["gpu"] },
     ]);
@@ -190,7 +193,9 @@ describe("deploy/k8s", () => {
       (_, i) => `http://vllm-${i}.${serviceName}:8000`,
     );
     expect(urls).toEqual(expected);
-    expect(loadConfig({ VLLM_URL: urls?.join(",") ?? "" }).VLLM_URL).toEqual(expected);
+    const settings = loadConfig(findManifest(manifests, "ConfigMap", "ocr-gateway").data ?? {});
+    expect(settings.VLLM_URL).toEqual(expected);
+    expect(settings.UPSTREAM_MAX_CONCURRENCY).toBe(Number(flags.get("--max-num-seqs")));
   });
 
   it("runs the gateway non-root with probes on /ready and /health, requests and a graceful stop", () => {
