@@ -4,6 +4,7 @@ import { accessLog } from "./http/access-log.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import type { AppDependencies, AppEnv } from "./http/request-context.ts";
 import { requestId } from "./http/request-id.ts";
+import { requireAuth } from "./http/require-auth.ts";
 import { chatCompletionsRoute } from "./routes/chat-completions.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoute } from "./routes/metrics.ts";
@@ -22,6 +23,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
 
   app.use("*", requestId());
   app.use("*", accessLog(deps.logger, deps.metrics, deps.backend.name));
+
+  app.use("/v1/*", requireAuth(deps.authenticator, deps.rateLimiter));
 
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoute(deps));

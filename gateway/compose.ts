@@ -1,4 +1,8 @@
 import type { Logger } from "pino";
+import { hashPlainKeys, readHashedKeyFile } from "./auth/api-keys.ts";
+import { createAuthenticator } from "./auth/authenticator.ts";
+import { createJwtVerifier } from "./auth/jwt-verifier.ts";
+import { RateLimiter } from "./auth/rate-limiter.ts";
 import type { ChatBackend } from "./backends/backend.ts";
 import { VllmBackend } from "./backends/vllm-backend.ts";
 import { ModelNames } from "./chat/model-names.ts";
@@ -68,6 +72,20 @@ function vllmBackends(
   return { chat, ocr };
 }
 
+function createAuth(config: GatewayConfig) {
+  const keys = [
+    ...hashPlainKeys(config.API_KEYS),
+    ...(config.API_KEYS_FILE ? readHashedKeyFile(config.API_KEYS_FILE) : []),
+  ];
+  const verifyJwt = createJwtVerifier({
+    secret: config.JWT_SECRET,
+    jwksUrl: config.JWT_JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  return createAuthenticator(keys, verifyJwt);
+}
+
 /** Builds every dependency of the app from the configuration (the composition root). */
 export async function buildDependencies(config: GatewayConfig, logger: Logger): Promise<AppDependencies> {
   const tasks = await loadTaskRegistry(
@@ -98,6 +116,8 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
       acceptedTypes: /^(image\/|application\/pdf$|video\/)/,
     }),
     models: new ModelNames(config.MODEL, config.MODEL_ALIASES),
+    authenticator: createAuth(config),
+    rateLimiter: config.RATE_LIMIT_PER_MINUTE > 0 ? new RateLimiter(config.RATE_LIMIT_PER_MINUTE) : undefined,
     sampling: { ...profile.sampling },
     metrics,
   };

@@ -35,6 +35,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const deps = await buildDependencies(config, logger);
   const app = createApp(deps);
+  if (deps.authenticator.open) {
+    logger.warn(
+      "AUTHENTICATION IS OFF: every /v1 route is open to anyone who can reach this port. Set API_KEYS, API_KEYS_FILE, JWT_SECRET or JWT_JWKS_URL.",
+    );
+  }
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info(
       { port: info.port, backend: deps.backend.name, model: config.MODEL },

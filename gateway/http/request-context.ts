@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import type { Authenticator, Principal } from "../auth/authenticator.ts";
+import type { RateLimiter } from "../auth/rate-limiter.ts";
 import type { ChatBackend } from "../backends/backend.ts";
 import type { SamplingDefaults } from "../chat/apply-model-defaults.ts";
 import type { ModelNames } from "../chat/model-names.ts";
@@ -12,6 +14,8 @@ import type { TaskRegistry } from "../tasks/index.ts";
 export interface RequestVariables {
   requestId: string;
   startedAt: number;
+  /** Who is calling (set by `requireAuth` on protected routes). */
+  principal?: Principal;
   /** Label values routes fill in for metrics and logs. */
   labels: { task: string };
 }
@@ -24,6 +28,8 @@ export interface AppDependencies {
   ocr: OcrBackend;
   tasks: TaskRegistry;
   fetcher: RemoteFileFetcher;
+  authenticator: Authenticator;
+  rateLimiter?: RateLimiter | undefined;
   models: ModelNames;
   sampling: SamplingDefaults;
   metrics: GatewayMetrics;
