@@ -1,5 +1,8 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+// Loaded here so libvips stays mapped when a worker that used it exits or is restarted
+// (https://sharp.pixelplumbing.com/install#worker-threads).
+import "sharp";
 import { EngineUnavailableError } from "../engine-errors.ts";
 import type { OcrEngine, RecognitionResult } from "../ocr-engine.ts";
 import { WorkerPool } from "./worker-pool.ts";
