@@ -81,6 +81,7 @@ export const configSchema = z.object({
   UPSTREAM_HEALTH_INTERVAL_MS: integer(5_000, 0),
   MAX_BODY_BYTES: integer(50 * 1024 * 1024, 1024),
   MAX_TOKENS_CAP: integer(16_384, 1),
+  MAX_IMAGES_PER_REQUEST: integer(1, 1),
   STRUCTURED_OUTPUT_MODE: z.preprocess(
     emptyToUndefined,
     z.enum(["response_format", "structured_outputs", "guided_json"]).default("response_format"),

@@ -1,14 +1,36 @@
 import { Hono } from "hono";
 import { applyModelDefaults } from "../chat/apply-model-defaults.ts";
 import { chatRequestSchema } from "../chat/chat-request.ts";
+import { inlineRemoteImages } from "../chat/inline-remote-images.ts";
+import { BadRequestError } from "../errors.ts";
 import { parseJsonBody } from "../http/parse-json-body.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 
 /** `POST /v1/chat/completions`: OpenAI-compatible, answered by the configured backend (JSON or SSE). */
-export function chatCompletionsRoute({ backend, models, sampling, metrics, config }: AppDependencies) {
+export function chatCompletionsRoute({
+  backend,
+  models,
+  sampling,
+  metrics,
+  config,
+  fetcher,
+}: AppDependencies) {
   return new Hono<AppEnv>().post("/v1/chat/completions", async (c) => {
     const request = await parseJsonBody(c, chatRequestSchema, config.MAX_BODY_BYTES);
-    const resolved = { ...request, model: models.resolve(request.model) };
+    const maxTokens = request.max_tokens ?? request.max_completion_tokens;
+    if (maxTokens != null && maxTokens > config.MAX_TOKENS_CAP) {
+      throw new BadRequestError(
+        "max_tokens_too_large",
+        `max_tokens may be at most ${config.MAX_TOKENS_CAP} (MAX_TOKENS_CAP).`,
+        { param: "max_tokens" },
+      );
+    }
+    const inlined = await inlineRemoteImages(request, {
+      fetcher,
+      maxImages: config.MAX_IMAGES_PER_REQUEST,
+      signal: c.req.raw.signal,
+    });
+    const resolved = { ...inlined, model: models.resolve(request.model) };
     const upstreamRequest = config.APPLY_MODEL_DEFAULTS ? applyModelDefaults(resolved, sampling) : resolved;
     const { response, timing } = await backend.chatCompletion(upstreamRequest, {
       requestId: c.get("requestId"),

@@ -51,10 +51,8 @@ describe("non-streaming chat completions", () => {
     expect(sent).toMatchObject({ temperature: 0, top_k: 1, repetition_penalty: 1, max_tokens: 256 });
     const messages = sent.messages as Array<{ role: string; content: unknown }>;
     expect(messages[0]).toEqual({ role: "system", content: "" });
-    expect((messages[1]?.content as Array<{ type: string }>).map((part) => part.type)).toEqual([
-      "image_url",
-      "text",
-    ]);
+    const parts = (messages[1]?.content ?? []) as Array<{ type: string }>;
+    expect(parts.map((part) => part.type)).toEqual(["image_url", "text"]);
   });
 
   it("keeps what the client set and passes vLLM extras through", async () => {
@@ -256,10 +254,30 @@ describe("errors", () => {
   });
 
   it("translates a context overflow", async () => {
+    const tiny = await VllmEmulator.start({ maxModelLen: 300 });
+    const small = await startGateway({ VLLM_URL: tiny.url });
+    try {
+      const response = await fetch(`${small.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: ocrMessages(), max_tokens: 100 }),
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        "context_length_exceeded",
+      );
+    } finally {
+      await small.close();
+      await tiny.close();
+    }
+  });
+
+  it("refuses max_tokens over MAX_TOKENS_CAP before calling vLLM", async () => {
     const error = await client.chat.completions
       .create({ model: "hunyuan-ocr", messages: ocrMessages(), max_tokens: 1_000_000 })
       .catch((caught: unknown) => caught);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("context_length_exceeded");
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("max_tokens_too_large");
+    expect(emulator.chatRequests).toHaveLength(0);
   });
 
   it("turns an engine death (empty 500) into a 502 without leaking the body", async () => {

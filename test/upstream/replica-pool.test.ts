@@ -28,8 +28,7 @@ describe("ReplicaPool", () => {
     const order: number[] = [];
     const waiting = [pool.acquire().then(() => order.push(1)), pool.acquire().then(() => order.push(2))];
     expect(pool.queued).toBe(2);
-    pool.release(held[0]!, "ok");
-    pool.release(held[1]!, "ok");
+    for (const replica of held.slice(0, 2)) pool.release(replica, "ok");
     await Promise.all(waiting);
     expect(order).toEqual([1, 2]);
   });
@@ -67,7 +66,8 @@ describe("ReplicaPool", () => {
     const pool = new ReplicaPool(
       options({ observer: { health: (url, healthy) => health.push([url, healthy]) } }),
     );
-    const a = pool.replicas[0]!;
+    const [a] = pool.replicas;
+    if (!a) throw new Error("no replica");
     for (let i = 0; i < 2; i++) {
       a.inFlight++;
       pool.release(a, "failed");
