@@ -9,7 +9,8 @@ import { openPdf } from "./render-pdf-pages.ts";
 /** One page of a document, loaded on demand so pages can be prepared concurrently and in bounded memory. */
 export interface DocumentPage {
   index: number;
-  load(signal?: AbortSignal): Promise<{ image: NormalizedImage; dpi: number | null }>;
+  /** `dpi`: the render resolution of a PDF page; `IMAGE_DPI` for images and video frames. */
+  load(signal?: AbortSignal): Promise<{ image: NormalizedImage; dpi: number }>;
 }
 
 export interface OpenedDocument {
@@ -31,6 +32,12 @@ export interface OpenDocumentOptions {
   ffmpegPath?: string | undefined;
   signal?: AbortSignal | undefined;
 }
+
+/**
+ * The `dpi` reported for images and video frames, whose pixels have no physical size we trust: 72, one pixel
+ * per PostScript point. Mistral's page schema requires an integer, and its SDK rejects `null`.
+ */
+export const IMAGE_DPI = 72;
 
 function parseTimestamps(spec: readonly number[] | string | undefined): number[] {
   if (spec === undefined) return [0];
@@ -115,7 +122,7 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
       pageCount: frames.length,
       pages: frames.map((frame, index) => ({
         index,
-        load: async () => ({ image: await normalizeImage(frame, options.limits), dpi: null }),
+        load: async () => ({ image: await normalizeImage(frame, options.limits), dpi: IMAGE_DPI }),
       })),
       close: async () => {},
     };
@@ -134,7 +141,10 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
     pageCount,
     pages: indexes.map((index) => ({
       index,
-      load: async () => ({ image: await normalizeImage(bytes, options.limits, { page: index }), dpi: null }),
+      load: async () => ({
+        image: await normalizeImage(bytes, options.limits, { page: index }),
+        dpi: IMAGE_DPI,
+      }),
     })),
     close: async () => {},
   };

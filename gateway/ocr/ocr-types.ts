@@ -5,8 +5,8 @@ export interface PreparedPage {
   /** 0-based page index in the caller's document. */
   index: number;
   image: NormalizedImage;
-  /** Mistral's `dimensions`: the page as the caller sees it (original pixels; dpi for PDF pages). */
-  dimensions: { width: number; height: number; dpi: number | null };
+  /** Mistral's `dimensions`: the page as the caller sees it (original pixels; render dpi for PDF pages, 72 else). */
+  dimensions: { width: number; height: number; dpi: number };
 }
 
 export interface PageBox {
@@ -35,7 +35,7 @@ export interface PageResult {
   markdown: string;
   text: string;
   images: PageImage[];
-  dimensions: { width: number; height: number; dpi: number | null };
+  dimensions: { width: number; height: number; dpi: number };
   boxes?: PageBox[];
   box_units?: "pixels";
   fields?: Record<string, unknown> | null;

@@ -12,6 +12,8 @@ export type DocumentSource =
 export interface OcrInput {
   request: OcrRequest;
   source: DocumentSource;
+  /** Which request shape was used: it decides the default task (see `requestedTaskName`). */
+  shape: "multipart" | "json";
 }
 
 const BOOLEAN_FIELDS = new Set(["stream", "include_image_base64"]);
@@ -68,9 +70,10 @@ async function readMultipart(c: Context, limit: number): Promise<OcrInput> {
     return {
       request,
       source: { kind: "upload", bytes: Buffer.from(await file.arrayBuffer()), name: file.name || undefined },
+      shape: "multipart",
     };
   }
-  if (request.document) return { request, source: documentUrl(request) };
+  if (request.document) return { request, source: documentUrl(request), shape: "multipart" };
   throw new BadRequestError("missing_file", "Send the document as a `file` form field.", { param: "file" });
 }
 
@@ -106,7 +109,7 @@ export async function readOcrInput(c: Context, limit: number): Promise<OcrInput>
   if (/^multipart\/form-data/i.test(type)) return readMultipart(c, limit);
   if (isJsonContentType(type)) {
     const request = parseJson(await readRequestBody(c, limit), ocrRequestSchema);
-    return { request, source: documentUrl(request) };
+    return { request, source: documentUrl(request), shape: "json" };
   }
   throw new UnsupportedMediaTypeError(
     "unsupported_content_type",

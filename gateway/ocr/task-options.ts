@@ -3,12 +3,17 @@ import { checkSchemaSupported, normaliseAnnotationFormat, type TaskDefinition } 
 import type { TaskOptions } from "./ocr-backend.ts";
 import { type OcrRequest, VARIABLE_FIELDS } from "./ocr-request.ts";
 
-/** The task to run: the one named, else field extraction when keys or a schema were given, else `text`. */
-export function requestedTaskName(request: OcrRequest): string {
+/**
+ * The task to run: the one named, else field extraction when keys or a schema were given, else `document`
+ * for Mistral-style JSON (Mistral OCR answers Markdown with tables and figure regions) and `text` for
+ * multipart uploads (the seed's behaviour).
+ */
+export function requestedTaskName(request: OcrRequest, shape: "multipart" | "json" = "multipart"): string {
   if (request.task != null) return request.task;
   const wantsFields =
     request.fields != null || request.schema != null || request.document_annotation_format != null;
-  return wantsFields ? "fields" : "text";
+  if (wantsFields) return "fields";
+  return shape === "json" ? "document" : "text";
 }
 
 function parseSchemaField(schema: OcrRequest["schema"]): Record<string, unknown> | undefined {

@@ -31,9 +31,9 @@ export function ocrRoute(deps: AppDependencies) {
 
   return new Hono<AppEnv>().post("/v1/ocr", async (c) => {
     const requestId = c.get("requestId");
-    const { request, source } = await readOcrInput(c, config.MAX_BODY_BYTES);
+    const { request, source, shape } = await readOcrInput(c, config.MAX_BODY_BYTES);
     models.resolve(request.model);
-    const task = tasks.get(requestedTaskName(request));
+    const task = tasks.get(requestedTaskName(request, shape));
     c.get("labels").task = task.name;
     const prepared = ocr.prepareTask(task, taskOptionsFrom(request, task));
 

@@ -53,7 +53,11 @@ describe("documents", () => {
       expect(body.usage_info.pages_processed).toBe(2);
       expect(upstreamBodies(bed.emulator)).toHaveLength(2);
       for (const page of body.pages) {
-        expect(page.dimensions).toEqual({ width: expect.any(Number), height: expect.any(Number), dpi: expect.any(Number) });
+        expect(page.dimensions).toEqual({
+          width: expect.any(Number),
+          height: expect.any(Number),
+          dpi: expect.any(Number),
+        });
         expect(page.dimensions.dpi).toBeGreaterThanOrEqual(72);
       }
       // Page 2 is 80 pt narrower than page 0 at the same height: the pages were not mixed up.
@@ -65,14 +69,23 @@ describe("documents", () => {
     it('accepts a page range "1-2" in a multipart form; the receipt page is rendered from the embedded JPEG', async () => {
       bed.emulator.setDefaultAnswer(() => ({ text: "TOTAL: 9.00" }));
       const body = await json(
-        await postOcrForm(bed.gateway.url, { bytes: await buildReceiptPdf(4), name: "receipts.pdf" }, { pages: "1-2" }),
+        await postOcrForm(
+          bed.gateway.url,
+          { bytes: await buildReceiptPdf(4), name: "receipts.pdf" },
+          { pages: "1-2" },
+        ),
       );
       expect(body.pages.map((page: Json) => page.index)).toEqual([1, 2]);
       const sent = await Promise.all(upstreamBodies(bed.emulator).map(sentImage));
       expect(sent).toHaveLength(2);
       const sizes = sent.map(({ width, height }) => ({ width, height }));
-      const dims = body.pages.map(({ dimensions }: Json) => ({ width: dimensions.width, height: dimensions.height }));
-      expect(sizes.sort((a, b) => a.width - b.width)).toEqual(dims.sort((a: Json, b: Json) => a.width - b.width));
+      const dims = body.pages.map(({ dimensions }: Json) => ({
+        width: dimensions.width,
+        height: dimensions.height,
+      }));
+      expect(sizes.sort((a, b) => a.width - b.width)).toEqual(
+        dims.sort((a: Json, b: Json) => a.width - b.width),
+      );
       expect(sentPrompt(upstreamBodies(bed.emulator)[0] ?? {})).toBe("提取图中的文字。");
     });
 
@@ -98,7 +111,9 @@ describe("documents", () => {
       expect(done.pages.map((page: Json) => page.index)).toEqual([0, 1, 2, 3]);
       expect(peak).toBe(2);
 
-      const finishOrder = events.filter((event) => event.event === "page.done").map((event) => (event.data as Json).index);
+      const finishOrder = events
+        .filter((event) => event.event === "page.done")
+        .map((event) => (event.data as Json).index);
       expect(finishOrder).toHaveLength(4);
       expect(finishOrder).not.toEqual([0, 1, 2, 3]);
 
@@ -125,7 +140,10 @@ describe("documents", () => {
       );
       const page = body.pages[0];
       expect(page.dimensions).toMatchObject({ width: 463, height: 1013 });
-      expect(page.boxes[0]).toMatchObject({ text: "TAN WOON YANN", box: { x1: 72, y1: 25, x2: 326, y2: 64 } });
+      expect(page.boxes[0]).toMatchObject({
+        text: "TAN WOON YANN",
+        box: { x1: 72, y1: 25, x2: 326, y2: 64 },
+      });
       const sent = await sentImage(upstreamBodies(bed.emulator)[0] ?? {});
       expect({ width: sent.width, height: sent.height }).toEqual({ width: 463, height: 1013 });
     });
@@ -135,7 +153,9 @@ describe("documents", () => {
       const original = await storedSize(large);
       expect(original.height).toBe(5000);
       bed.emulator.script({ text: SPOTTING });
-      const body = await json(await postOcrForm(bed.gateway.url, { bytes: large, name: "large.jpg" }, { task: "spotting" }));
+      const body = await json(
+        await postOcrForm(bed.gateway.url, { bytes: large, name: "large.jpg" }, { task: "spotting" }),
+      );
       const page = body.pages[0];
       expect(page.dimensions).toMatchObject(original);
       expect(page.boxes[0].box).toEqual(expectedBox(original.width, original.height));
@@ -218,7 +238,11 @@ describe("without ffmpeg", () => {
 
     bed.emulator.script({ text: "TOTAL: 9.00" });
     const photo = await exifRotatedReceipt("000");
-    const after = await postOcrForm(bed.gateway.url, { bytes: photo, name: "photo.jpg" }, { task: "subtitles" });
+    const after = await postOcrForm(
+      bed.gateway.url,
+      { bytes: photo, name: "photo.jpg" },
+      { task: "subtitles" },
+    );
     expect(after.status).toBe(200);
   });
 });

@@ -105,6 +105,22 @@ describe("with loopback URLs allowed", () => {
       expect(images.map((image) => image.url)).toEqual([receiptDataUrl("000"), receiptDataUrl("000")]);
     });
 
+    it("reads a request without a task as a document, as Mistral OCR does (Markdown, figures)", async () => {
+      bed.emulator.script({ text: "# Receipt\n\nLogo(100,50),(500,200)\n\nTOTAL: 9.00" });
+      const body = await json(
+        await postOcrJson(bed.gateway.url, {
+          model: "mistral-ocr-latest",
+          document: { type: "image_url", image_url: receiptDataUrl("000") },
+        }),
+      );
+      expect(body.task).toBe("document");
+      expect(body.pages[0].markdown).toBe("# Receipt\n\nLogo\n\nTOTAL: 9.00");
+      expect(body.pages[0].images).toHaveLength(1);
+      expect(sentPrompt(upstreamBodies(bed.emulator)[0] ?? {})).toMatch(
+        /^提取文档图片中正文的所有信息用markdown格式表示/,
+      );
+    });
+
     it("turns document_annotation_format into field extraction with a document_annotation string", async () => {
       bed.emulator.script({ text: '{"total": "9.00", "date": "25/12/2018"}' });
       const body = await json(
@@ -161,14 +177,22 @@ describe("with loopback URLs allowed", () => {
       [
         "a truncated JPEG",
         () =>
-          postOcrForm(bed.gateway.url, { bytes: receipt.subarray(0, receipt.length / 2), name: "cut.jpg" }, {}),
+          postOcrForm(
+            bed.gateway.url,
+            { bytes: receipt.subarray(0, receipt.length / 2), name: "cut.jpg" },
+            {},
+          ),
         400,
         "invalid_image",
       ],
       [
         "a text file",
         () =>
-          postOcrForm(bed.gateway.url, { bytes: Buffer.from("TOTAL 9.00\n"), name: "notes.txt", type: "text/plain" }),
+          postOcrForm(bed.gateway.url, {
+            bytes: Buffer.from("TOTAL 9.00\n"),
+            name: "notes.txt",
+            type: "text/plain",
+          }),
         415,
         "unsupported_media_type",
       ],
@@ -210,12 +234,26 @@ describe("with loopback URLs allowed", () => {
         404,
         "model_not_found",
       ],
-      ["a form without a file", () => postOcrForm(bed.gateway.url, undefined, { task: "text" }), 400, "missing_file"],
-      ["JSON without a document", () => postOcrJson(bed.gateway.url, { model: "mistral-ocr-latest" }), 400, "missing_document"],
+      [
+        "a form without a file",
+        () => postOcrForm(bed.gateway.url, undefined, { task: "text" }),
+        400,
+        "missing_file",
+      ],
+      [
+        "JSON without a document",
+        () => postOcrJson(bed.gateway.url, { model: "mistral-ocr-latest" }),
+        400,
+        "missing_document",
+      ],
       [
         "a page past the end of a PDF",
         async () =>
-          postOcrForm(bed.gateway.url, { bytes: await buildReceiptPdf(3), name: "r.pdf" }, { pages: "[0, 5]" }),
+          postOcrForm(
+            bed.gateway.url,
+            { bytes: await buildReceiptPdf(3), name: "r.pdf" },
+            { pages: "[0, 5]" },
+          ),
         400,
         "page_out_of_range",
       ],
@@ -239,7 +277,12 @@ describe("with loopback URLs allowed", () => {
       ],
       [
         "a text/plain body",
-        () => fetch(`${bed.gateway.url}/v1/ocr`, { method: "POST", body: "hello", headers: { "content-type": "text/plain" } }),
+        () =>
+          fetch(`${bed.gateway.url}/v1/ocr`, {
+            method: "POST",
+            body: "hello",
+            headers: { "content-type": "text/plain" },
+          }),
         415,
         "unsupported_content_type",
       ],
@@ -267,7 +310,9 @@ describe("with the default URL policy", () => {
 
   it("refuses a loopback URL with 403 url_not_allowed and never connects to it", async () => {
     const before = files.hits();
-    const response = await postOcrJson(bed.gateway.url, { document: { type: "image_url", image_url: files.url } });
+    const response = await postOcrJson(bed.gateway.url, {
+      document: { type: "image_url", image_url: files.url },
+    });
     expect(response.status).toBe(403);
     expect(((await response.json()) as ErrorBody).error.code).toBe("url_not_allowed");
     expect(files.hits()).toBe(before);

@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { readReceipt, receiptDataUrl } from "../support/fixtures.ts";
 import {
   type ErrorBody,
   postOcrForm,
@@ -10,7 +11,6 @@ import {
   upstreamBodies,
   useOcrGateway,
 } from "../support/ocr-fixtures.ts";
-import { receiptDataUrl, readReceipt } from "../support/fixtures.ts";
 
 const bed = useOcrGateway();
 
@@ -43,7 +43,7 @@ describe("text", () => {
     expect(body).toMatchObject({ object: "ocr", task: "text", model: "tencent/HunyuanOCR", text });
     expect(body.pages).toHaveLength(1);
     expect(body.pages[0]).toMatchObject({ index: 0, markdown: text, finish_reason: "stop", retried: false });
-    expect(body.pages[0].dimensions).toMatchObject(RECEIPT);
+    expect(body.pages[0].dimensions).toEqual({ ...RECEIPT, dpi: 72 });
     expect(body.usage_info).toEqual({ pages_processed: 1, doc_size_bytes: readReceipt("000").length });
 
     const sent = onlyUpstream();
@@ -142,7 +142,14 @@ describe("document", () => {
     expect(page.markdown).not.toMatch(/\(\d+,\d+\)/);
     // (100,50),(500,200) of 463×1013 pixels.
     expect(page.images).toEqual([
-      { id: "img-0-0.jpeg", top_left_x: 46, top_left_y: 51, bottom_right_x: 232, bottom_right_y: 203, image_base64: null },
+      {
+        id: "img-0-0.jpeg",
+        top_left_x: 46,
+        top_left_y: 51,
+        bottom_right_x: 232,
+        bottom_right_y: 203,
+        image_base64: null,
+      },
     ]);
   });
 
@@ -158,7 +165,9 @@ describe("document", () => {
     const body = (await response.json()) as Json;
     expect(response.status, JSON.stringify(body)).toBe(200);
     const page = body.pages[0];
-    expect(page.markdown).toContain("| Item | Amount |\n| --- | --- |\n| KF MODELLING CLAY KIDDY FISH | 9.00 |");
+    expect(page.markdown).toContain(
+      "| Item | Amount |\n| --- | --- |\n| KF MODELLING CLAY KIDDY FISH | 9.00 |",
+    );
     expect(page.markdown).not.toContain("<table>");
     const crop = page.images[0].image_base64 as string;
     expect(crop).toMatch(/^data:image\/jpeg;base64,/);
@@ -206,20 +215,23 @@ describe("fields and value", () => {
   it.each([
     ["a JSON array", '["company","total"]', "fields"],
     ["a comma list", "company, total", "extract_fields"],
-  ])("fields given as %s: official prompt with a Python list, json_schema constraint, parsed fields", async (_name, fields, task) => {
-    const body = await ocr({ task, fields }, JSON.stringify(answer));
-    const sent = onlyUpstream();
-    expect(sentPrompt(sent)).toBe("提取图片中的: ['company','total'] 的字段内容，并按照JSON格式返回。");
-    expect(sent).toMatchObject({ ...PROFILE_SAMPLING, max_tokens: 2048 });
-    expect(sent.response_format).toEqual({
-      type: "json_schema",
-      json_schema: { name: "fields", schema: keySchema, strict: true },
-    });
-    expect(body.task).toBe("fields");
-    expect(body.fields).toEqual(answer);
-    expect(body.pages[0].fields).toEqual(answer);
-    expect(JSON.parse(body.document_annotation)).toEqual(answer);
-  });
+  ])(
+    "fields given as %s: official prompt with a Python list, json_schema constraint, parsed fields",
+    async (_name, fields, task) => {
+      const body = await ocr({ task, fields }, JSON.stringify(answer));
+      const sent = onlyUpstream();
+      expect(sentPrompt(sent)).toBe("提取图片中的: ['company','total'] 的字段内容，并按照JSON格式返回。");
+      expect(sent).toMatchObject({ ...PROFILE_SAMPLING, max_tokens: 2048 });
+      expect(sent.response_format).toEqual({
+        type: "json_schema",
+        json_schema: { name: "fields", schema: keySchema, strict: true },
+      });
+      expect(body.task).toBe("fields");
+      expect(body.fields).toEqual(answer);
+      expect(body.pages[0].fields).toEqual(answer);
+      expect(JSON.parse(body.document_annotation)).toEqual(answer);
+    },
+  );
 
   it("value: the key goes into the official prompt; the answer is plain text", async () => {
     const body = await ocr({ task: "value", key: "total" }, "9.00");
@@ -233,15 +245,26 @@ describe("fields and value", () => {
 
 describe("translate", () => {
   it.each([
-    ["en", "zh", "先提取文字，再将文字内容翻译为英文。若是文档，则其中页眉、页脚忽略。公式用latex格式表示，表格用html格式表示。"],
-    ["zh", "zh", "先提取文字，再将文字内容翻译为中文。若是文档，则其中页眉、页脚忽略。公式用latex格式表示，表格用html格式表示。"],
+    [
+      "en",
+      "zh",
+      "先提取文字，再将文字内容翻译为英文。若是文档，则其中页眉、页脚忽略。公式用latex格式表示，表格用html格式表示。",
+    ],
+    [
+      "zh",
+      "zh",
+      "先提取文字，再将文字内容翻译为中文。若是文档，则其中页眉、页脚忽略。公式用latex格式表示，表格用html格式表示。",
+    ],
     [
       "zh",
       "en",
       "First extract the text, then translate the text content into Chinese. If it is a document, ignore the header and footer. Formulas should be represented in LaTeX format, and tables should be represented in HTML format.",
     ],
   ])("target %s with a %s prompt", async (target, language, prompt) => {
-    const body = await ocr({ task: "translate", target_language: target, language }, "书塔（大雅花园）有限公司\n总计：9.00");
+    const body = await ocr(
+      { task: "translate", target_language: target, language },
+      "书塔（大雅花园）有限公司\n总计：9.00",
+    );
     expect(sentPrompt(onlyUpstream())).toBe(prompt);
     expect(body.text).toBe("书塔（大雅花园）有限公司\n总计：9.00");
   });

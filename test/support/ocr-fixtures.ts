@@ -30,8 +30,6 @@ export function useOcrGateway(env: Record<string, string> = {}): OcrTestBed {
     bed.gateway = await startGateway({
       VLLM_URL: bed.emulator.url,
       UPSTREAM_TOTAL_TIMEOUT_MS: "5000",
-      // TEMP: every streamed OCR call currently counts as a replica failure (see ocr-clients.test.ts).
-      UPSTREAM_EJECT_AFTER_FAILURES: "100000",
       ...env,
     });
   });
@@ -106,7 +104,9 @@ export async function sentImage(
 ): Promise<{ url: string; width: number; height: number; format: string | undefined; bytes: Buffer }> {
   const messages = body.messages as SentMessage[];
   const content = messages.at(-1)?.content;
-  const url = Array.isArray(content) ? (content.find((part) => part.type === "image_url")?.image_url?.url ?? "") : "";
+  const url = Array.isArray(content)
+    ? (content.find((part) => part.type === "image_url")?.image_url?.url ?? "")
+    : "";
   const bytes = Buffer.from(url.slice(url.indexOf(",") + 1), "base64");
   const { width = 0, height = 0, format } = await sharp(bytes).metadata();
   return { url, width, height, format, bytes };
