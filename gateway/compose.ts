@@ -4,16 +4,24 @@ import { createAuthenticator } from "./auth/authenticator.ts";
 import { createJwtVerifier } from "./auth/jwt-verifier.ts";
 import { RateLimiter } from "./auth/rate-limiter.ts";
 import type { ChatBackend } from "./backends/backend.ts";
+import { EmbeddedChatBackend } from "./backends/embedded-chat-backend.ts";
 import { VllmBackend } from "./backends/vllm-backend.ts";
 import { ModelNames } from "./chat/model-names.ts";
 import type { GatewayConfig } from "./config/schema.ts";
+import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.ts";
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
 import type { ImageLimits } from "./images/image-limits.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
 import { VlmOcrBackend } from "./ocr/vlm-ocr-backend.ts";
-import { BUILTIN_PROMPTS_DIR, loadTaskRegistry, type ModelProfile } from "./tasks/index.ts";
+import {
+  BUILTIN_PROMPTS_DIR,
+  loadTaskRegistry,
+  type ModelProfile,
+  type TaskRegistry,
+} from "./tasks/index.ts";
 import { streamChatCompletion } from "./upstream/stream-chat-completion.ts";
 import { VllmClient } from "./upstream/vllm-client.ts";
 
@@ -72,6 +80,29 @@ function vllmBackends(
   return { chat, ocr };
 }
 
+async function embeddedBackends(
+  config: GatewayConfig,
+  tasks: TaskRegistry,
+  logger: Logger,
+): Promise<{ chat: ChatBackend; ocr: OcrBackend }> {
+  const engine = await createEmbeddedEngine({
+    workers: config.EMBEDDED_WORKERS,
+    intraOpThreads: config.EMBEDDED_INTRA_OP_THREADS,
+    maxQueue: config.EMBEDDED_MAX_QUEUE,
+    maxLongSide: config.EMBEDDED_MAX_LONG_SIDE,
+  });
+  logger.info({ engine: engine.id, loadMs: Math.round(engine.loadMs) }, "embedded OCR engine loaded");
+  const limits: ImageLimits = {
+    maxInputPixels: config.IMAGE_MAX_INPUT_PIXELS,
+    maxLongSide: config.EMBEDDED_MAX_LONG_SIDE,
+    maxPixels: config.EMBEDDED_MAX_LONG_SIDE ** 2,
+  };
+  return {
+    chat: new EmbeddedChatBackend(engine, limits),
+    ocr: new EmbeddedOcrBackend(engine, limits, tasks),
+  };
+}
+
 function createAuth(config: GatewayConfig) {
   const keys = [
     ...hashPlainKeys(config.API_KEYS),
@@ -97,11 +128,11 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     maxLongSide: config.IMAGE_MAX_LONG_SIDE,
     maxPixels: config.IMAGE_MAX_PIXELS,
   };
-  if (config.VLLM_URL.length === 0) {
-    throw new Error("No VLLM_URL configured and the embedded engine is not available in this build.");
-  }
   const metrics = createGatewayMetrics();
-  const { chat, ocr } = vllmBackends(config, profile, imageLimits, metrics);
+  const { chat, ocr } =
+    config.VLLM_URL.length > 0
+      ? vllmBackends(config, profile, imageLimits, metrics)
+      : await embeddedBackends(config, tasks, logger);
   return {
     config,
     logger,

@@ -33,7 +33,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const deps = await buildDependencies(config, logger);
+  let deps: Awaited<ReturnType<typeof buildDependencies>>;
+  try {
+    deps = await buildDependencies(config, logger);
+  } catch (error) {
+    // Start-up problems (missing engine packages, a bad prompt file) get one clear line, not a stack trace.
+    logger.fatal({ code: (error as { code?: string }).code }, (error as Error).message);
+    console.error(`ocr-gateway: cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  }
   const app = createApp(deps);
   if (deps.authenticator.open) {
     logger.warn(

@@ -65,7 +65,9 @@ export class EmbeddedOcrBackend implements OcrBackend {
       text,
       images: [],
       dimensions: page.dimensions,
-      ...(spotting ? { boxes: result.lines.map((line) => toPageBox(line, scale)), box_units: "pixels" as const } : {}),
+      ...(spotting
+        ? { boxes: result.lines.map((line) => toPageBox(line, scale)), box_units: "pixels" as const }
+        : {}),
       confidence: Math.round(result.confidence * 1000) / 1000,
       finish_reason: "stop",
       retried: false,

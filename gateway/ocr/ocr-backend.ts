@@ -24,6 +24,8 @@ export interface PageContext {
   signal: AbortSignal;
   /** Streams generated text of this page as it arrives. */
   onDelta: (text: string) => void;
+  /** The page is read again (`reason` says why): text streamed so far for it is void. */
+  onRetry?: (reason: string) => void;
 }
 
 /**

@@ -8,8 +8,8 @@ function frame(event: string, data: unknown): Uint8Array {
 }
 
 /**
- * Runs `work` and streams its events as Server-Sent Events (`page.start`, `delta`, `page.done`, then `done`
- * with the whole result). A failure ends the stream with an `error` event in the error envelope shape.
+ * Runs `work` and streams its events as Server-Sent Events (`page.start`, `delta`, `page.retry` when a page
+ * is read again, `page.done`, then `done` with the whole result). A failure ends the stream with an `error` event in the error envelope shape.
  * Cancelling the stream (client gone) aborts `work` through the given controller.
  */
 export function ocrEventStream(

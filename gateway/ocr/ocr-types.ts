@@ -53,6 +53,8 @@ export interface PageResult {
 export type OcrEvent =
   | { event: "page.start"; data: { index: number } }
   | { event: "delta"; data: { index: number; text: string } }
+  /** The page's answer so far is discarded; the deltas that follow are a fresh attempt. */
+  | { event: "page.retry"; data: { index: number; reason: string } }
   | { event: "page.done"; data: PageResult }
   | { event: "done"; data: unknown };
 

@@ -19,7 +19,7 @@ export interface RunOcrOptions {
 /**
  * Reads every selected page: loads (renders/normalises) it, runs the task on the backend, and returns the
  * pages in document order. Pages run concurrently up to `concurrency`; events (`page.start`, `delta`,
- * `page.done`) are emitted as they happen, each tagged with its page index.
+ * `page.retry`, `page.done`) are emitted as they happen, each tagged with its page index.
  */
 export async function runOcr(options: RunOcrOptions): Promise<PageResult[]> {
   const { backend, task, document, metrics } = options;
@@ -44,6 +44,7 @@ export async function runOcr(options: RunOcrOptions): Promise<PageResult[]> {
         requestId: `${options.requestId}-p${documentPage.index}`,
         signal,
         onDelta: (text) => emit({ event: "delta", data: { index: documentPage.index, text } }),
+        onRetry: (reason) => emit({ event: "page.retry", data: { index: documentPage.index, reason } }),
       });
       metrics.pages.inc({ task: task.task.name, backend: backend.name, outcome: result.finish_reason });
       metrics.tokens.inc({ direction: "prompt", backend: backend.name }, result.usage.prompt_tokens);

@@ -80,7 +80,10 @@ export class VlmOcrBackend implements OcrBackend {
     const { built, options } = prepared as VlmPreparedTask;
     const first = await this.#attempt(page, built, built.sampling, context);
     let final = first;
-    if (first.problem !== undefined) final = await this.#attempt(page, built, built.retrySampling, context);
+    if (first.problem !== undefined) {
+      context.onRetry?.(first.problem);
+      final = await this.#attempt(page, built, built.retrySampling, context);
+    }
     const warnings = [...("warnings" in final.parsed ? final.parsed.warnings : [])];
     if (first.problem !== undefined) warnings.unshift(`retried once: ${first.problem}`);
     const usage = {
@@ -102,7 +105,10 @@ export class VlmOcrBackend implements OcrBackend {
     };
     if (final.problem !== undefined) {
       warnings.push(`still failing after the retry: ${final.problem}`);
-      if (final.finish === "error") {
+      // Fields that could not be read are a failure even when the cause was truncation or a loop: a 200 with
+      // `fields: null` would look like a document without those fields.
+      const unreadableFields = final.parsed.parser === "fields" && !final.parsed.ok;
+      if (final.finish === "error" || unreadableFields) {
         result.error = { code: "invalid_model_output", message: final.problem };
       }
     }
