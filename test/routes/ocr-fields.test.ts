@@ -102,6 +102,14 @@ describe("truncated answers (finish_reason length)", () => {
     expect(page.warnings.join("\n")).toMatch(/still failing/);
     expect(bed.emulator.chatRequests).toHaveLength(2);
   });
+
+  it("fields cut off twice are a 502, not a 200 with empty fields", async () => {
+    const cut = { text: '{"company": "BOOK TA .K (TAMAN', finishReason: "length" as const };
+    bed.emulator.script(cut, cut);
+    const body = (await json(await askFields(), 502)) as ErrorBody;
+    expect(body.error.code).toBe("invalid_model_output");
+    expect(body.error.message).toMatch(/max_tokens/);
+  });
 });
 
 describe("repetition loops", () => {

@@ -83,6 +83,22 @@ describe("stream: true", () => {
     ]);
   });
 
+  it("a retried page says so before its new deltas, so clients can drop what they streamed", async () => {
+    bed.emulator.script({ text: "The total is 9.00" }, { tokens: ['{"total": ', '"9.00"}'] });
+    const response = await postOcrForm(bed.gateway.url, receiptUpload("000"), {
+      fields: "total",
+      stream: "true",
+    });
+    const events = await readSseEvents(response);
+    const names = events.map((event) => event.event);
+    const retry = names.indexOf("page.retry");
+    expect(retry).toBeGreaterThan(names.indexOf("delta"));
+    expect((events[retry]?.data as Json)?.reason).toMatch(/JSON/);
+    const after = events.slice(retry).filter((event) => event.event === "delta");
+    expect(after.map((event) => (event.data as Json).text).join("")).toBe('{"total": "9.00"}');
+    expect((events.at(-1)?.data as Json)?.fields).toEqual({ total: "9.00" });
+  });
+
   it.each([
     ["an SSE error event mid-answer", { midStreamError: { afterTokens: 2, message: "CUDA out of memory" } }],
     ["a dropped connection mid-answer", { dropAfterTokens: 2 }],
