@@ -5,12 +5,15 @@ import { errorHandler } from "./http/error-handler.ts";
 import type { AppDependencies, AppEnv } from "./http/request-context.ts";
 import { requestId } from "./http/request-id.ts";
 import { requireAuth } from "./http/require-auth.ts";
+import { mcpRoute } from "./mcp/mcp-route.ts";
+import { openApiRoutes } from "./openapi/openapi-routes.ts";
 import { chatCompletionsRoute } from "./routes/chat-completions.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoute } from "./routes/metrics.ts";
 import { modelsRoute } from "./routes/models.ts";
 import { ocrRoute } from "./routes/ocr.ts";
 import { tasksRoute } from "./routes/tasks.ts";
+import { webRoutes } from "./web/web-routes.ts";
 
 /** Builds the gateway's Hono app from its dependencies. Opens no sockets and reads no environment. */
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
@@ -25,6 +28,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.use("*", accessLog(deps.logger, deps.metrics, deps.backend.name));
 
   app.use("/v1/*", requireAuth(deps.authenticator, deps.rateLimiter));
+  app.use("/mcp/*", requireAuth(deps.authenticator, deps.rateLimiter));
 
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoute(deps));
@@ -32,5 +36,8 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.route("/", chatCompletionsRoute(deps));
   app.route("/", tasksRoute(deps));
   app.route("/", ocrRoute(deps));
+  app.route("/", mcpRoute(deps));
+  app.route("/", openApiRoutes(deps));
+  app.route("/", webRoutes(deps));
   return app;
 }

@@ -100,6 +100,15 @@ export const configSchema = z.object({
   EMBEDDED_INTRA_OP_THREADS: integer(2, 1),
   EMBEDDED_MAX_QUEUE: integer(16, 0),
   EMBEDDED_MAX_LONG_SIDE: integer(1600, 320),
+  WEB_UI: flag(true),
+  WEB_UI_PATH: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\/[\w\-/]*$/)
+      .default("/"),
+  ),
+  MCP_ENABLED: flag(true),
   API_KEYS: list([]),
   API_KEYS_FILE: optionalString,
   JWT_SECRET: optionalString,
