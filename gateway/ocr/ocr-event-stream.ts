@@ -26,12 +26,14 @@ export function ocrEventStream(
       work(emit)
         .then((result) => emit({ event: "done", data: result }))
         .catch((error: unknown) => {
+          // Cancelled by the client: the abort is the expected way out, not a failure to report.
+          if (closed) return;
           const failure =
             error instanceof GatewayError
               ? error
               : new InternalError("internal_error", "Internal error", { cause: error });
           onError(failure);
-          if (!closed) controller.enqueue(frame("error", toErrorEnvelope(failure)));
+          controller.enqueue(frame("error", toErrorEnvelope(failure)));
         })
         .finally(() => {
           if (closed) return;

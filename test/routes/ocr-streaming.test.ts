@@ -148,6 +148,13 @@ describe("a client that leaves", () => {
     leave.abort();
     await bed.emulator.waitForAbort();
     expect(bed.emulator.completedRequests).toBe(0);
+    // A client leaving is not a gateway failure: no 500 logged for it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const requestId = response.headers.get("x-request-id");
+    const failures = bed.gateway.logs.filter(
+      (line) => line.requestId === requestId && line.msg === "ocr stream failed",
+    );
+    expect(failures).toEqual([]);
   });
 
   it("stops the upstream generation when a non-streaming request is abandoned", async () => {
