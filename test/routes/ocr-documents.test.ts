@@ -218,6 +218,15 @@ describe("documents", () => {
         { width: 462, height: 1012 },
       ]);
       expect(sentPrompt(upstreamBodies(bed.emulator)[0] ?? {})).toBe("提取图片中的字幕。");
+
+      const late = await postOcrForm(
+        bed.gateway.url,
+        { bytes: video, name: "clip.mp4", type: "video/mp4" },
+        { task: "subtitles", timestamps: "[1, 30]" },
+      );
+      expect(late.status).toBe(400);
+      expect(((await late.json()) as ErrorBody).error.code).toBe("timestamp_out_of_range");
+      expect(bed.emulator.chatRequests).toHaveLength(2);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readReceipt, receiptDataUrl } from "../support/fixtures.ts";
 import {
@@ -245,6 +246,15 @@ describe("with loopback URLs allowed", () => {
         () => postOcrJson(bed.gateway.url, { model: "mistral-ocr-latest" }),
         400,
         "missing_document",
+      ],
+      [
+        "a strip of a receipt with an aspect ratio vLLM rejects",
+        async () => {
+          const strip = await sharp(receipt).resize(4020, 20, { fit: "fill" }).jpeg().toBuffer();
+          return postOcrForm(bed.gateway.url, { bytes: strip, name: "strip.jpg" });
+        },
+        400,
+        "image_aspect_ratio_too_large",
       ],
       [
         "a page past the end of a PDF",
