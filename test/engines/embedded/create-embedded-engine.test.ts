@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSroieSample, sroieTruthText } from "../../../bench/lib/sroie-sample.ts";
+import { loadSroieSample, sroieTruthText } from "../../../gateway/eval/sroie-dataset.ts";
 import {
   createEmbeddedEngine,
   type EmbeddedEngine,

@@ -1,12 +1,17 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
-/** One receipt of an SROIE-style folder: `NNN.jpg` plus `NNN.boxes.csv` (8 corner coordinates, transcript). */
+/**
+ * One receipt of an SROIE-style folder: `NNN.jpg` (or .png/.pdf) plus `NNN.boxes.csv` (8 corner coordinates,
+ * transcript) and optionally `NNN.fields.json` (key fields).
+ */
 export interface SroieReceipt {
   id: string;
   imagePath: string;
   /** Transcripts sorted by top-left y, then x, joined with newlines (the CER reference). */
   truth: string;
+  /** Expected key fields, when the folder has `NNN.fields.json`. */
+  fields?: Record<string, string>;
 }
 
 interface TruthBox {
@@ -36,15 +41,20 @@ export function sroieTruthText(csv: string): string {
     .join("\n");
 }
 
+const DOCUMENT = /^(\w+)\.(jpe?g|png|webp|tiff?|pdf)$/i;
+
 /** Lists the receipts of a folder in name order (images with a matching boxes.csv only). */
 export async function loadSroieSample(folder: string): Promise<SroieReceipt[]> {
-  const names = (await readdir(folder)).filter((name) => /^\d+\.jpg$/i.test(name)).sort();
+  const names = (await readdir(folder)).filter((name) => DOCUMENT.test(name)).sort();
   const receipts: SroieReceipt[] = [];
   for (const name of names) {
-    const id = name.replace(/\.jpg$/i, "");
+    const id = name.replace(DOCUMENT, "$1");
     const csv = await readFile(path.join(folder, `${id}.boxes.csv`), "utf8").catch(() => null);
     if (csv == null) continue;
-    receipts.push({ id, imagePath: path.join(folder, name), truth: sroieTruthText(csv) });
+    const fieldsJson = await readFile(path.join(folder, `${id}.fields.json`), "utf8").catch(() => null);
+    const receipt: SroieReceipt = { id, imagePath: path.join(folder, name), truth: sroieTruthText(csv) };
+    if (fieldsJson != null) receipt.fields = JSON.parse(fieldsJson) as Record<string, string>;
+    receipts.push(receipt);
   }
   return receipts;
 }

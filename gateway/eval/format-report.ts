@@ -1,0 +1,35 @@
+import type { EvalReport } from "./run-eval.ts";
+
+const percent = (value: number | undefined) => (value === undefined ? "-" : `${(value * 100).toFixed(1)} %`);
+
+/** The report as a plain-text table for a terminal. */
+export function formatReport(report: EvalReport): string {
+  const lines = [
+    `dataset ${report.dataset} · task ${report.task} · backend ${report.backend}`,
+    `${report.documents} documents (${report.failed} failed) in ${report.seconds} s · ${report.pagesPerSecond} pages/s`,
+    "",
+  ];
+  if (report.task === "text") {
+    lines.push("id      CER       WER       ms");
+    for (const score of report.perDocument) {
+      lines.push(
+        `${score.id.padEnd(7)} ${percent(score.cer).padStart(8)}  ${percent(score.wer).padStart(8)}  ${String(score.ms).padStart(6)}${score.error ? `  ${score.error}` : ""}`,
+      );
+    }
+    lines.push("", `corpus  CER ${percent(report.cer)}  WER ${percent(report.wer)}`);
+  } else {
+    lines.push("key          accuracy   correct/total");
+    for (const [key, tally] of Object.entries(report.fieldAccuracy ?? {})) {
+      lines.push(
+        `${key.padEnd(12)} ${percent(tally.accuracy).padStart(8)}   ${tally.correct}/${tally.total}`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+/** A one-line progress bar for stderr. */
+export function progressBar(done: number, total: number, label: string, width = 30): string {
+  const filled = Math.round((done / Math.max(total, 1)) * width);
+  return `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} ${label}`;
+}
