@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { buildDependencies } from "./compose.ts";
@@ -21,10 +22,11 @@ function shutdownGracefully(server: Server, graceMs: number): Promise<void> {
   });
 }
 
-async function main(): Promise<void> {
+/** Starts the gateway from the environment and `--flag` overrides, until SIGTERM/SIGINT. */
+export async function runServer(argv: readonly string[]): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig(process.env, process.argv.slice(2));
+    config = loadConfig(process.env, argv);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -68,4 +70,6 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runServer(process.argv.slice(2));
+}
