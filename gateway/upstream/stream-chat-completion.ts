@@ -52,15 +52,20 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
     if (response.status >= 400)
       throw translateUpstreamError(response.status, await readCapped(response.body));
     const splitter = new SseEventSplitter();
+    let done = false;
     try {
       for await (const chunk of response.body) {
+        // After [DONE], read on to the end of the body so the keep-alive connection can be reused.
+        if (done) continue;
         if (timeToFirstChunk === 0) timeToFirstChunk = (performance.now() - started) / 1000;
         deadlines.progress();
         const events = splitter.push(chunk);
         if (events === null) continue;
         for (const payload of sseDataPayloads(events)) {
-          if (payload === "[DONE]")
-            return { text, finishReason: finishReason || "stop", usage, timeToFirstChunk };
+          if (payload === "[DONE]") {
+            done = true;
+            break;
+          }
           const parsed = JSON.parse(payload) as ChunkShape;
           if (parsed.error) {
             throw new BadGatewayError(
@@ -96,6 +101,7 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
       }
       throw midStreamFailure(error, deadlines.signal);
     }
+    if (done) return { text, finishReason: finishReason || "stop", usage, timeToFirstChunk };
     throw new BadGatewayError(
       "upstream_stream_interrupted",
       "The model server closed the stream before it finished.",

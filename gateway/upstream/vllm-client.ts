@@ -152,16 +152,24 @@ export class VllmClient {
         await this.#wait(attempt, typeof retryAfter === "string" ? retryAfter : undefined, request.signal);
         continue;
       }
-      return this.#holdUntilDone(replica, response);
+      return this.#holdUntilDone(replica, response, request.signal);
     }
   }
 
-  /** Keeps the replica's slot until the body ends; a body that errors counts as a failure of the replica. */
-  #holdUntilDone(replica: Replica, response: Dispatcher.ResponseData): UpstreamResponse {
+  /**
+   * Keeps the replica's slot until the body is closed. A body that breaks (connection reset, timeout) counts
+   * as a failure of the replica; one the gateway closed itself (client gone, loop cut off) does not.
+   */
+  #holdUntilDone(
+    replica: Replica,
+    response: Dispatcher.ResponseData,
+    signal?: AbortSignal,
+  ): UpstreamResponse {
     let outcome: "ok" | "failed" = response.statusCode >= 500 ? "failed" : "ok";
     const body = response.body;
-    body.once("error", () => {
-      outcome = "failed";
+    body.once("error", (error: Error & { code?: string }) => {
+      const closedByUs = error.name === "AbortError" || error.code === "UND_ERR_ABORTED";
+      if (!closedByUs || signal?.reason instanceof UpstreamTimeout) outcome = "failed";
     });
     body.once("close", () => this.pool.release(replica, outcome));
     return { status: response.statusCode, headers: response.headers, body, replica: replica.url };
