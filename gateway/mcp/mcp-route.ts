@@ -1,7 +1,62 @@
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
+import { availableOcrTools, createOcrMcpServer } from "./create-mcp-server.ts";
 
-/** The MCP server over Streamable HTTP at `/mcp`. */
-export function mcpRoute(_deps: AppDependencies) {
-  return new Hono<AppEnv>();
+/** Ends a body stream unchanged and calls `done` when it has been read to the end. */
+function onStreamEnd(done: () => void): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({ flush: done });
+}
+
+const methodNotAllowed = {
+  jsonrpc: "2.0",
+  error: {
+    code: -32000,
+    message: "Method not allowed: this MCP server is stateless, send JSON-RPC with POST.",
+  },
+  id: null,
+};
+
+/**
+ * The MCP server over Streamable HTTP at `/mcp` (behind the same auth as `/v1`), stateless: every POST gets
+ * its own server and transport, so replicas need no shared session state. GET (a standalone SSE stream for
+ * server-initiated messages) and DELETE (ending a session) have nothing to do here: 405, as the spec allows.
+ * `MCP_ENABLED=false` leaves `/mcp` unrouted (404).
+ */
+export function mcpRoute(deps: AppDependencies) {
+  const app = new Hono<AppEnv>();
+  if (!deps.config.MCP_ENABLED) return app;
+  const tools = availableOcrTools(deps);
+
+  return app
+    .post("/mcp", async (c) => {
+      const httpRequestId = c.get("requestId");
+      let calls = 0;
+      const server = createOcrMcpServer(
+        {
+          deps,
+          localFiles: false,
+          nextRequestId: () => (calls++ === 0 ? httpRequestId : `${httpRequestId}-${calls}`),
+          onTask: (task) => {
+            c.get("labels").task = task.name;
+          },
+        },
+        tools,
+      );
+      // No `sessionIdGenerator`: stateless mode.
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        maxRequestBodySize: deps.config.MAX_BODY_BYTES,
+      });
+      await server.connect(transport);
+      // Closing the server aborts its tool calls (`extra.signal`), which aborts fetches and model requests.
+      const close = () => void server.close();
+      c.req.raw.signal.addEventListener("abort", close, { once: true });
+      const response = await transport.handleRequest(c.req.raw);
+      const headers = new Headers(response.headers);
+      headers.set("x-request-id", httpRequestId);
+      if (response.body === null) close();
+      const body = response.body?.pipeThrough(onStreamEnd(close)) ?? null;
+      return new Response(body, { status: response.status, statusText: response.statusText, headers });
+    })
+    .on(["GET", "DELETE"], "/mcp", (c) => c.json(methodNotAllowed, 405, { allow: "POST" }));
 }

@@ -1,0 +1,52 @@
+import { readFileSync } from "node:fs";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { GatewayError } from "../errors.ts";
+import type { OcrServiceDependencies } from "../ocr/ocr-service.ts";
+import type { OcrTool, OcrToolContext } from "./ocr-tool.ts";
+import { OCR_TOOLS } from "./ocr-tools.ts";
+
+const INSTRUCTIONS =
+  "OCR tools backed by HunyuanOCR. Pass the document as `url` (http/https), `base64` (with `mime_type`)" +
+  " or, when this server runs locally over stdio, `path`. Images (JPEG, PNG, WebP, TIFF, BMP, GIF) and PDFs" +
+  " are accepted; `pages` selects 0-based PDF pages. Failed calls return isError with a gateway error code" +
+  " (e.g. invalid_base64, url_not_allowed, unsupported_media_type) saying what to fix.";
+
+let version: string | undefined;
+
+function gatewayVersion(): string {
+  version ??= (
+    JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+  ).version;
+  return version;
+}
+
+/**
+ * True unless the backend refuses the task outright (501, e.g. the embedded engine for tasks that need the
+ * model). A 4xx about missing options is fine: the real call brings them.
+ */
+function backendRuns(deps: OcrServiceDependencies, tool: OcrTool): boolean {
+  try {
+    deps.ocr.prepareTask(deps.tasks.get(tool.task), { variables: {}, includeImageBase64: false });
+    return true;
+  } catch (error) {
+    return !(error instanceof GatewayError && error.status === 501);
+  }
+}
+
+/** The OCR tools the configured backend can run. Call once per set of dependencies: it probes the backend. */
+export function availableOcrTools(deps: OcrServiceDependencies): readonly OcrTool[] {
+  return OCR_TOOLS.filter((tool) => backendRuns(deps, tool));
+}
+
+/**
+ * An MCP server offering `tools` (see `availableOcrTools`) for one transport: built per HTTP request
+ * (stateless Streamable HTTP) or once for a stdio session.
+ */
+export function createOcrMcpServer(context: OcrToolContext, tools: readonly OcrTool[]): McpServer {
+  const server = new McpServer(
+    { name: "ocr-gateway", title: "HunyuanOCR gateway", version: gatewayVersion() },
+    { instructions: INSTRUCTIONS },
+  );
+  for (const tool of tools) tool.register(server, context);
+  return server;
+}

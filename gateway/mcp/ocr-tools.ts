@@ -1,0 +1,114 @@
+import { z } from "zod";
+import type { OcrResponse } from "../ocr/ocr-response.ts";
+import { PROMPT_LANGUAGES } from "../tasks/index.ts";
+import { defineOcrTool, type OcrTool } from "./ocr-tool.ts";
+
+const promptLanguage = z
+  .enum(PROMPT_LANGUAGES)
+  .optional()
+  .describe(
+    "Language of the instruction given to the model (default zh, its native prompts). Text in any " +
+      "language is read either way.",
+  );
+
+const tableFormat = z
+  .enum(["html", "markdown"])
+  .optional()
+  .describe("How tables appear: html (default; keeps merged cells) or markdown pipe tables.");
+
+/** The pages' text, each page under a `[page N]` line (0-based, as `pages` counts) when there are several. */
+function pagesText(response: OcrResponse): string {
+  const pages = response.pages;
+  const text =
+    pages.length === 1
+      ? (pages[0]?.text ?? "")
+      : pages.map((page) => `[page ${page.index}]\n${page.text}`).join("\n\n");
+  return text.trim() === "" ? "(no text found)" : text;
+}
+
+const readText = defineOcrTool({
+  name: "read_text",
+  title: "Read text (OCR)",
+  description:
+    "Reads all text in an image or PDF (scans, receipts, screenshots, photos, signs) and returns it as plain " +
+    "text in reading order. Use parse_document instead when layout, tables or formulas matter.",
+  task: "text",
+  shape: { prompt_language: promptLanguage },
+  options: (args) => ({ language: args.prompt_language }),
+  render: pagesText,
+});
+
+const extractFields = defineOcrTool({
+  name: "extract_fields",
+  title: "Extract fields",
+  description:
+    "Extracts named fields from a document (invoice, receipt, ID card, form) as a JSON object. Give either " +
+    "`keys` (values come back as strings) or a JSON `schema` whose root is an object. Missing fields are " +
+    "empty or null.",
+  task: "fields",
+  shape: {
+    keys: z
+      .array(z.string().min(1).max(200))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Names of the fields to extract, e.g. ["company", "date", "total"].'),
+    schema: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('A JSON Schema with "type": "object" describing the fields (instead of `keys`).'),
+    prompt_language: promptLanguage,
+  },
+  options: (args) => ({ fields: args.keys, schema: args.schema, language: args.prompt_language }),
+  render: (response) => JSON.stringify(response.fields ?? null, null, 2),
+});
+
+const parseDocument = defineOcrTool({
+  name: "parse_document",
+  title: "Parse document to Markdown",
+  description:
+    "Converts a document page (paper, report, slide, form) to Markdown: headings, lists, tables (HTML or " +
+    "Markdown), formulas as LaTeX, in reading order; headers and footers left out.",
+  task: "document",
+  shape: { table_format: tableFormat, prompt_language: promptLanguage },
+  options: (args) => ({ table_format: args.table_format, language: args.prompt_language }),
+  render: pagesText,
+});
+
+const translate = defineOcrTool({
+  name: "translate",
+  title: "Translate document text",
+  description:
+    "Reads the text of an image or PDF and translates it into English or Chinese (the only targets the " +
+    "model supports), keeping tables and formulas.",
+  task: "translate",
+  shape: {
+    target_language: z.enum(["en", "zh"]).describe("en (English) or zh (Chinese)."),
+    table_format: tableFormat,
+  },
+  options: (args) => ({ target_language: args.target_language, table_format: args.table_format }),
+  render: pagesText,
+});
+
+const spotText = defineOcrTool({
+  name: "spot_text",
+  title: "Find text with positions",
+  description:
+    "Finds each line of text in an image or PDF with its bounding box, in pixels of the original page " +
+    "(x1, y1 top-left; x2, y2 bottom-right). Returns JSON: one entry per page with its lines.",
+  task: "spotting",
+  shape: { prompt_language: promptLanguage },
+  options: (args) => ({ language: args.prompt_language }),
+  render: (response) =>
+    JSON.stringify(
+      response.pages.map((page) => ({
+        page: page.index,
+        width: page.dimensions.width,
+        height: page.dimensions.height,
+        lines: (page.boxes ?? []).map(({ text, box }) => ({ text, box: [box.x1, box.y1, box.x2, box.y2] })),
+      })),
+    ),
+});
+
+/** Every OCR tool the MCP server offers (those whose task the backend cannot run are left out). */
+export const OCR_TOOLS: readonly OcrTool[] = [readText, extractFields, parseDocument, translate, spotText];
