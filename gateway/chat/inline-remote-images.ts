@@ -1,4 +1,5 @@
 import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
+import { isDataUrl } from "../fetching/decode-data-url.ts";
 import type { RemoteFileFetcher } from "../fetching/fetch-remote-file.ts";
 import { detectMediaType, isSupportedImageKind, mimeTypeOf } from "../images/detect-media-type.ts";
 import type { ChatContentPart, ChatMessage, ChatRequest } from "./chat-request.ts";
@@ -49,7 +50,18 @@ export async function inlineRemoteImages(
       { param: "messages" },
     );
   }
-  const remote = images.filter((part) => !part.image_url.url.startsWith("data:"));
+  for (const part of images) {
+    if (isDataUrl(part.image_url.url) && !/^data:[^,]*;base64,/i.test(part.image_url.url.slice(0, 256))) {
+      throw new BadRequestError(
+        "invalid_data_url",
+        "A data: URL must be base64-encoded (data:<type>;base64,<data>).",
+        {
+          param: "messages",
+        },
+      );
+    }
+  }
+  const remote = images.filter((part) => !isDataUrl(part.image_url.url));
   if (remote.length === 0) return request;
   for (const part of remote) {
     if (!/^https?:\/\//i.test(part.image_url.url)) {
