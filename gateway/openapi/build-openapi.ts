@@ -1,0 +1,90 @@
+import { apiPaths, ERROR_RESPONSES } from "./api-paths.ts";
+import { chatRequestJsonSchema, ocrFormJsonSchema, ocrRequestJsonSchema } from "./request-schemas.ts";
+import { responseSchemas } from "./response-schemas.ts";
+
+export interface OpenApiOptions {
+  version: string;
+  /** Credentials are required on /v1 and /mcp (API keys or JWT configured). */
+  authRequired: boolean;
+  /** `/metrics` wants `METRICS_TOKEN` as a bearer token. */
+  metricsTokenRequired: boolean;
+  /** `/mcp` is served (`MCP_ENABLED`). */
+  mcpEnabled: boolean;
+}
+
+const DESCRIPTION = `An OCR API in front of HunyuanOCR: OpenAI chat completions, Mistral-style \`/v1/ocr\` with tasks \
+(plain text, Markdown, fields, translation, text spotting), and an MCP server for agents.
+
+Every error is \`{"error": {"message", "type", "param", "code"}}\` with a stable \`code\`, and every response \
+carries \`x-request-id\`.`;
+
+/**
+ * The gateway's OpenAPI 3.1 document. Request bodies come from the zod schemas the routes validate with, so
+ * the document cannot drift from what the routes accept; security reflects the running configuration.
+ */
+export function buildOpenApiDocument(options: OpenApiOptions): Record<string, unknown> {
+  const credentials = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+  const paths: Record<string, unknown> = apiPaths({
+    protectedSecurity: options.authRequired ? credentials : [],
+    metricsSecurity: options.metricsTokenRequired ? [{ metricsToken: [] }] : [],
+  });
+  if (!options.mcpEnabled) delete paths["/mcp"];
+
+  const errorResponses = Object.fromEntries(
+    Object.entries(ERROR_RESPONSES).map(([name, { status, description }]) => {
+      const headers: Record<string, unknown> = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
+      if (status === "429" || status === "503")
+        headers["retry-after"] = { $ref: "#/components/headers/RetryAfter" };
+      return [
+        name,
+        {
+          description,
+          headers,
+          content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" } } },
+        },
+      ];
+    }),
+  );
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "HunyuanOCR gateway",
+      version: options.version,
+      description: DESCRIPTION,
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
+    },
+    tags: [
+      { name: "OCR", description: "Document reading with tasks." },
+      { name: "OpenAI", description: "OpenAI-compatible endpoints." },
+      { name: "MCP", description: "Model Context Protocol for agents." },
+      { name: "Operations", description: "Health, readiness, metrics and this reference." },
+    ],
+    paths,
+    components: {
+      schemas: {
+        ChatCompletionRequest: chatRequestJsonSchema(),
+        OcrRequest: ocrRequestJsonSchema(),
+        OcrForm: ocrFormJsonSchema(),
+        ...responseSchemas(),
+      },
+      responses: errorResponses,
+      headers: {
+        RequestId: {
+          description: "The caller's `x-request-id` when it is a sane token, else one the gateway generated.",
+          schema: { type: "string" },
+        },
+        RetryAfter: { description: "Seconds to wait before retrying.", schema: { type: "integer" } },
+      },
+      securitySchemes: {
+        bearerAuth: {
+          type: "http",
+          scheme: "bearer",
+          description: "An API key (API_KEYS / API_KEYS_FILE) or a JWT (JWT_SECRET / JWT_JWKS_URL).",
+        },
+        apiKeyHeader: { type: "apiKey", in: "header", name: "x-api-key", description: "An API key." },
+        metricsToken: { type: "http", scheme: "bearer", description: "METRICS_TOKEN, for GET /metrics." },
+      },
+    },
+  };
+}

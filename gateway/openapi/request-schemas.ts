@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { chatRequestSchema } from "../chat/chat-request.ts";
+import { ocrRequestSchema } from "../ocr/ocr-request.ts";
+
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * A zod schema as OpenAPI 3.1 wants it (JSON Schema 2020-12, without `$schema`), in its input form: what
+ * a client may send, before defaults and transforms.
+ */
+export function requestBodySchema(schema: z.ZodType, descriptions: Record<string, string> = {}): JsonSchema {
+  const { $schema: _dialect, ...converted } = z.toJSONSchema(schema, {
+    target: "draft-2020-12",
+    io: "input",
+    unrepresentable: "any",
+  }) as JsonSchema;
+  const properties = converted.properties as Record<string, JsonSchema> | undefined;
+  for (const [name, description] of Object.entries(descriptions)) {
+    const property = properties?.[name];
+    if (property) property.description = description;
+  }
+  return converted;
+}
+
+const OCR_FIELD_DESCRIPTIONS: Record<string, string> = {
+  model: "The served model or an alias; omitted: the served model.",
+  document:
+    "The document: an image_url or document_url (http(s), fetched SSRF-safely, or a base64 data: URL).",
+  task: "Task name or alias (GET /v1/tasks). Default: fields when `fields`/`schema` are given, else document.",
+  language: "Prompt language (zh or en); default: the task's.",
+  pages: 'Pages to read (0-based): a list, or a string such as "0,2-4". Default: all.',
+  include_image_base64: "Document task: include the cropped figures as base64 data: URLs.",
+  document_annotation_format: "Mistral's response_format for the document annotation (a JSON schema).",
+  table_format: "How tables appear in Markdown: html or markdown.",
+  fields: "Field extraction: the keys to extract (a list, or comma-separated).",
+  schema: "Field extraction: a JSON Schema whose root is an object (or that schema as a JSON string).",
+  target_language: "translate: en or zh.",
+  key: "value: the key whose value is asked for.",
+  variables: "Values for the task's declared variables.",
+  stream: "true: answer as Server-Sent Events (page.start, delta, page.retry, page.done, done, error).",
+  max_tokens: "Upper bound on generated tokens per page (capped by MAX_TOKENS_CAP).",
+  timestamps: 'Video input: seconds to read frames at, a list or "0,12.5". Default: the first frame.',
+};
+
+const CHAT_FIELD_DESCRIPTIONS: Record<string, string> = {
+  model: "The served model or an alias; omitted: the served model.",
+  messages:
+    "OpenAI chat messages; images as image_url parts (data: URLs, or http(s) URLs the gateway fetches).",
+  stream: "true: answer as Server-Sent Events in OpenAI's chunk format, ending with `data: [DONE]`.",
+};
+
+/** `POST /v1/chat/completions` body, from the schema the route validates with (unknown fields pass to vLLM). */
+export function chatRequestJsonSchema(): JsonSchema {
+  return requestBodySchema(chatRequestSchema, CHAT_FIELD_DESCRIPTIONS);
+}
+
+/** `POST /v1/ocr` JSON body, from the schema the route validates with. */
+export function ocrRequestJsonSchema(): JsonSchema {
+  return requestBodySchema(ocrRequestSchema, OCR_FIELD_DESCRIPTIONS);
+}
+
+// How the route reads form values (see read-ocr-input.ts): these are parsed, the rest stay strings.
+const FORM_VALUE_HINTS: Record<string, string> = {
+  stream: 'Boolean: "true", "1", "yes" or "on".',
+  include_image_base64: 'Boolean: "true", "1", "yes" or "on".',
+  max_tokens: "An integer.",
+  variables: "A JSON object.",
+  document_annotation_format: "A JSON object.",
+  fields: 'Comma-separated keys, or a JSON list such as ["total","date"].',
+  pages: 'Page list such as "0,2-4", or a JSON list.',
+  timestamps: 'Seconds such as "0,12.5", or a JSON list.',
+  schema: "A JSON Schema as a JSON string.",
+};
+
+/**
+ * `POST /v1/ocr` as multipart/form-data: a `file` and the JSON body's options as form values (without
+ * `document`, which the file replaces).
+ */
+export function ocrFormJsonSchema(): JsonSchema {
+  const json = ocrRequestJsonSchema();
+  const jsonProperties = (json.properties ?? {}) as Record<string, JsonSchema>;
+  const properties: Record<string, JsonSchema> = {
+    file: {
+      type: "string",
+      contentMediaType: "application/octet-stream",
+      description: "The document: an image (JPEG, PNG, WebP, TIFF, BMP, GIF), a PDF or a video.",
+    },
+  };
+  for (const [name, property] of Object.entries(jsonProperties)) {
+    if (name === "document" || name === "id" || name === "bbox_annotation_format") continue;
+    const hint = FORM_VALUE_HINTS[name];
+    const description = [property.description, hint].filter((part) => part != null).join(" ");
+    properties[name] = { type: "string", ...(description ? { description } : {}) };
+  }
+  return { type: "object", properties, required: ["file"] };
+}
