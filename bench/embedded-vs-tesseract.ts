@@ -14,8 +14,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createEmbeddedEngine } from "../gateway/engines/embedded/create-embedded-engine.ts";
 import type { RecognitionResult } from "../gateway/engines/ocr-engine.ts";
-import { characterErrors, type ErrorCount, errorRate } from "../gateway/eval/text-metrics.ts";
 import { loadSroieSample, type SroieReceipt } from "../gateway/eval/sroie-dataset.ts";
+import { characterErrors, type ErrorCount, errorRate } from "../gateway/eval/text-metrics.ts";
 import { readWithTesseract, tesseractVersion } from "./lib/tesseract-cli.ts";
 
 interface EngineRun {

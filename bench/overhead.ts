@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { receiptDataUrl } from "../test/support/fixtures.ts";
 import { freePort, startChildService } from "./lib/child-service.ts";
-import { type LoadResult, runLoad } from "./lib/load-loop.ts";
+import { type LoadRequest, type LoadResult, runLoad } from "./lib/load-loop.ts";
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +34,15 @@ const body = JSON.stringify({
   ],
 });
 
+const request: LoadRequest = {
+  kind: "chat",
+  path: "/v1/chat/completions",
+  body,
+  headers: { "content-type": "application/json" },
+};
+const load = async (url: string, concurrency: number, ms: number): Promise<LoadResult> =>
+  (await runLoad({ url, concurrency, durationMs: ms, next: () => request })).all;
+
 const emulatorPort = await freePort();
 const gatewayPort = await freePort();
 const emulator = await startChildService(
@@ -52,23 +61,11 @@ const fmt = (value: number, digits = 2) => value.toFixed(digits).padStart(9);
 const rows: string[] = [];
 const results: Array<{ concurrency: number; direct: LoadResult; gateway: LoadResult }> = [];
 try {
-  await runLoad({ url: emulator.url, path: "/v1/chat/completions", body, concurrency: 4, durationMs: 1500 });
-  await runLoad({ url: gateway.url, path: "/v1/chat/completions", body, concurrency: 4, durationMs: 1500 });
+  await load(emulator.url, 4, 1500);
+  await load(gateway.url, 4, 1500);
   for (const concurrency of levels) {
-    const direct = await runLoad({
-      url: emulator.url,
-      path: "/v1/chat/completions",
-      body,
-      concurrency,
-      durationMs,
-    });
-    const through = await runLoad({
-      url: gateway.url,
-      path: "/v1/chat/completions",
-      body,
-      concurrency,
-      durationMs,
-    });
+    const direct = await load(emulator.url, concurrency, durationMs);
+    const through = await load(gateway.url, concurrency, durationMs);
     results.push({ concurrency, direct, gateway: through });
     rows.push(
       [

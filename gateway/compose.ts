@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import sharp from "sharp";
 import { hashPlainKeys, readHashedKeyFile } from "./auth/api-keys.ts";
 import { createAuthenticator } from "./auth/authenticator.ts";
 import { createJwtVerifier } from "./auth/jwt-verifier.ts";
@@ -119,6 +120,8 @@ function createAuth(config: GatewayConfig) {
 
 /** Builds every dependency of the app from the configuration (the composition root). */
 export async function buildDependencies(config: GatewayConfig, logger: Logger): Promise<AppDependencies> {
+  // Every upload is a new image: libvips' operation cache only holds memory (and grows RSS under load).
+  sharp.cache(false);
   const tasks = await loadTaskRegistry(
     config.PROMPTS_DIR ? [BUILTIN_PROMPTS_DIR, config.PROMPTS_DIR] : [BUILTIN_PROMPTS_DIR],
   );
