@@ -50,7 +50,7 @@ function multipart(
 }
 
 // A ~3 MB scan: a receipt upscaled to print resolution, saved at high quality.
-const bigScan = await sharp(readReceipt("004")).resize({ height: 7000 }).sharpen().jpeg({ quality: 96 }).toBuffer();
+const bigScan = await sharp(readReceipt("004")).resize({ height: 7000 }).sharpen().jpeg({ quality: 98 }).toBuffer();
 const chatBody = (stream: boolean) =>
   JSON.stringify({
     model: "hunyuan-ocr",
