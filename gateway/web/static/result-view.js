@@ -1,0 +1,191 @@
+import { drawBoxes, pagePlaceholder } from "./box-overlay.js";
+import { renderMarkdown } from "./markdown.js";
+
+/**
+ * @typedef {import("./box-overlay.js").PageBox} PageBox
+ * @typedef {{ index: number, markdown: string, text: string, boxes?: PageBox[],
+ *   dimensions: import("./box-overlay.js").PageDimensions, finish_reason: string, warnings: string[],
+ *   retried?: boolean, error?: { code: string, message: string } }} PageResult
+ * @typedef {{ rendered: HTMLElement, raw: HTMLElement, meta: HTMLElement, article: HTMLElement,
+ *   extras: HTMLElement, streamed: string, renderQueued: boolean }} PageView
+ */
+
+/**
+ * @param {string} tag
+ * @param {string} [className]
+ * @param {string} [text]
+ */
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+/** @param {PageBox[]} boxes */
+function boxTable(boxes) {
+  const details = element("details", "box-list");
+  details.append(element("summary", undefined, `${boxes.length} text boxes (pixels of the original page)`));
+  const table = element("table");
+  const head = element("tr");
+  for (const title of ["Text", "x1", "y1", "x2", "y2", "Confidence"]) {
+    const cell = element("th", undefined, title);
+    cell.setAttribute("scope", "col");
+    head.append(cell);
+  }
+  table.append(head);
+  for (const { text, box, confidence } of boxes) {
+    const row = element("tr");
+    const values = [text, box.x1, box.y1, box.x2, box.y2, confidence != null ? confidence.toFixed(2) : "–"];
+    row.append(...values.map((value) => element("td", undefined, String(value))));
+    table.append(row);
+  }
+  details.append(table);
+  return details;
+}
+
+/**
+ * The result area: the document preview with its box layer, one article per page (rendered Markdown beside
+ * the raw text, filled live while streaming) and the fields table.
+ * @param {{ preview: HTMLElement, pagesView: HTMLElement, fieldsView: HTMLElement }} parts
+ */
+export function createResultView({ preview, pagesView, fieldsView }) {
+  /** @type {Map<number, PageView>} */
+  const pages = new Map();
+  /** @type {HTMLElement | null} */
+  let imageLayer = null;
+  let previewUrl = "";
+
+  /** @param {number} index */
+  function page(index) {
+    const existing = pages.get(index);
+    if (existing) return existing;
+    const article = element("article", "page");
+    article.dataset.page = String(index);
+    article.append(element("h3", undefined, `Page ${index + 1}`));
+    const panes = element("div", "page-panes");
+    const renderedPane = element("section", "pane");
+    renderedPane.append(element("h4", undefined, "Rendered"));
+    const rendered = element("div", "markdown");
+    renderedPane.append(rendered);
+    const rawPane = element("section", "pane");
+    rawPane.append(element("h4", undefined, "Raw text"));
+    const raw = element("pre", "raw-text");
+    raw.tabIndex = 0;
+    raw.setAttribute("aria-label", `Raw text of page ${index + 1}`);
+    rawPane.append(raw);
+    panes.append(renderedPane, rawPane);
+    const meta = element("p", "page-meta");
+    const extras = element("div", "page-extras");
+    article.append(panes, meta, extras);
+    const following = [...pages.keys()].filter((other) => other > index).sort((a, b) => a - b)[0];
+    pagesView.insertBefore(article, following != null ? (pages.get(following)?.article ?? null) : null);
+    /** @type {PageView} */
+    const view = { article, rendered, raw, meta, extras, streamed: "", renderQueued: false };
+    pages.set(index, view);
+    return view;
+  }
+
+  return {
+    reset() {
+      pages.clear();
+      pagesView.replaceChildren();
+      fieldsView.replaceChildren();
+      imageLayer?.replaceChildren();
+    },
+
+    /** Shows the chosen file: the image itself with a box layer, or a note for a PDF. @param {File} file */
+    showPreview(file) {
+      if (previewUrl) URL.revokeObjectURL(previewUrl);
+      previewUrl = "";
+      imageLayer = null;
+      if (file.type.startsWith("image/")) {
+        previewUrl = URL.createObjectURL(file);
+        const frame = element("div", "page-frame");
+        const image = /** @type {HTMLImageElement} */ (element("img"));
+        image.src = previewUrl;
+        image.alt = `Preview of ${file.name}`;
+        imageLayer = element("div", "box-layer");
+        frame.append(image, imageLayer);
+        preview.replaceChildren(frame);
+      } else {
+        const kind = file.type === "application/pdf" ? "PDF" : file.type || "file";
+        preview.replaceChildren(
+          element(
+            "p",
+            "hint",
+            `${kind}: ${file.name} (${Math.ceil(file.size / 1024)} KiB). Pages appear below.`,
+          ),
+        );
+      }
+    },
+
+    /** @param {number} index */
+    startPage(index) {
+      page(index).meta.textContent = "Reading…";
+    },
+
+    /** @param {number} index @param {string} text */
+    appendDelta(index, text) {
+      const view = page(index);
+      view.streamed += text;
+      view.raw.append(text);
+      if (view.renderQueued) return;
+      view.renderQueued = true;
+      requestAnimationFrame(() => {
+        view.renderQueued = false;
+        view.rendered.innerHTML = renderMarkdown(view.streamed);
+      });
+    },
+
+    /** The deltas so far are discarded: the page is read again. @param {number} index @param {string} reason */
+    retryPage(index, reason) {
+      const view = page(index);
+      view.streamed = "";
+      view.raw.replaceChildren();
+      view.rendered.replaceChildren();
+      view.meta.textContent = `Reading again (${reason})…`;
+    },
+
+    /** Shows a finished page (again: the stream's `page.done` and the final result carry the same page). @param {PageResult} result */
+    finishPage(result) {
+      const view = page(result.index);
+      view.streamed = result.markdown;
+      view.rendered.innerHTML = renderMarkdown(result.markdown);
+      view.raw.textContent = result.text;
+      const { width, height, dpi } = result.dimensions;
+      const notes = [`${width} × ${height} px`, `finish: ${result.finish_reason}`];
+      if (result.retried) notes.push("retried");
+      if (result.error) notes.push(`error ${result.error.code}: ${result.error.message}`);
+      notes.push(...result.warnings.map((warning) => `warning: ${warning}`));
+      view.meta.textContent = notes.join(" · ");
+      view.article.dataset.dpi = String(dpi);
+      view.extras.replaceChildren();
+      if (result.boxes == null) return;
+      if (imageLayer != null && result.index === 0) drawBoxes(imageLayer, result.boxes, result.dimensions);
+      else {
+        const { figure, layer } = pagePlaceholder(result.dimensions, result.index);
+        drawBoxes(layer, result.boxes, result.dimensions);
+        view.extras.append(figure);
+      }
+      view.extras.append(boxTable(result.boxes));
+    },
+
+    /** @param {Record<string, unknown> | null | undefined} fields */
+    showFields(fields) {
+      fieldsView.replaceChildren();
+      if (fields == null) return;
+      const table = element("table", "fields-table");
+      table.append(element("caption", undefined, "Fields"));
+      for (const [key, value] of Object.entries(fields)) {
+        const row = element("tr");
+        const name = element("th", undefined, key);
+        name.setAttribute("scope", "row");
+        const shown = typeof value === "string" ? value : JSON.stringify(value);
+        row.append(name, element("td", undefined, shown ?? ""));
+        table.append(row);
+      }
+      fieldsView.append(table);
+    },
+  };
+}

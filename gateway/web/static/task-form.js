@@ -1,0 +1,141 @@
+/**
+ * @typedef {{ name: string, type: "string" | "string_list" | "enum", required?: boolean, description?: string,
+ *   values?: string[], default?: string | string[] }} TaskVariable
+ * @typedef {{ name: string, description?: string, default_language?: string, languages: string[],
+ *   structured_output?: boolean, embedded: string | null, variables: TaskVariable[] }} TaskInfo
+ */
+
+// Variables `/v1/ocr` takes as top-level form fields; any other variable goes into the `variables` JSON.
+const TOP_LEVEL_VARIABLES = new Set(["fields", "target_language", "table_format", "key"]);
+const LANGUAGE_NAMES = /** @type {Record<string, string>} */ ({ zh: "Chinese (zh)", en: "English (en)" });
+
+/** @param {string} name */
+function humanName(name) {
+  const words = name.replaceAll("_", " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * @param {HTMLSelectElement} select
+ * @param {Array<{ value: string, label: string, disabled?: boolean }>} options
+ * @param {string | undefined} selected
+ */
+function fillSelect(select, options, selected) {
+  select.replaceChildren(
+    ...options.map(({ value, label, disabled }) => {
+      const option = new Option(label, value, false, value === selected);
+      option.disabled = disabled === true;
+      return option;
+    }),
+  );
+}
+
+/**
+ * @param {TaskVariable} variable
+ * @returns {HTMLElement}
+ */
+function variableControl(variable) {
+  const wrapper = document.createElement("div");
+  wrapper.className = "variable";
+  const id = `variable-${variable.name}`;
+  const label = document.createElement("label");
+  label.htmlFor = id;
+  label.textContent = `${humanName(variable.name)}${variable.required ? " (required)" : ""}`;
+  /** @type {HTMLInputElement | HTMLSelectElement} */
+  let control;
+  if (variable.type === "enum") {
+    control = document.createElement("select");
+    const values = variable.values ?? [];
+    fillSelect(
+      control,
+      values.map((value) => ({ value, label: LANGUAGE_NAMES[value] ?? value })),
+      typeof variable.default === "string" ? variable.default : values[0],
+    );
+  } else {
+    control = document.createElement("input");
+    control.type = "text";
+    control.autocomplete = "off";
+    if (variable.type === "string_list") control.placeholder = "e.g. company, date, total";
+    if (Array.isArray(variable.default)) control.value = variable.default.join(", ");
+    else if (typeof variable.default === "string") control.value = variable.default;
+  }
+  control.id = id;
+  control.dataset.variable = variable.name;
+  control.dataset.type = variable.type;
+  if (variable.required) control.setAttribute("aria-required", "true");
+  wrapper.append(label, control);
+  if (variable.description) {
+    const hint = document.createElement("p");
+    hint.className = "hint";
+    hint.id = `${id}-hint`;
+    hint.textContent =
+      variable.type === "string_list" ? `${variable.description} Comma-separated.` : variable.description;
+    control.setAttribute("aria-describedby", hint.id);
+    wrapper.append(hint);
+  }
+  return wrapper;
+}
+
+/**
+ * Fills the task picker. Tasks the embedded engine cannot run (`embedded: null`) stay listed but disabled when
+ * that engine is the backend, so the user sees what a vLLM deployment would add.
+ * @param {HTMLSelectElement} select
+ * @param {TaskInfo[]} tasks
+ * @param {string | null} backend
+ */
+export function fillTaskSelect(select, tasks, backend) {
+  const usable = (/** @type {TaskInfo} */ task) => backend !== "embedded" || task.embedded != null;
+  const preferred = tasks.find((task) => task.name === "text" && usable(task)) ?? tasks.find(usable);
+  fillSelect(
+    select,
+    tasks.map((task) => ({
+      value: task.name,
+      label: usable(task) ? task.name : `${task.name} (needs the vLLM backend)`,
+      disabled: !usable(task),
+    })),
+    preferred?.name,
+  );
+}
+
+/**
+ * Shows the controls of `task`: its prompt languages, one control per variable, and the schema box for
+ * structured tasks.
+ * @param {TaskInfo} task
+ * @param {{ description: HTMLElement, language: HTMLSelectElement, variables: HTMLElement, schema: HTMLElement }} parts
+ */
+export function showTaskControls(task, parts) {
+  parts.description.textContent = task.description ?? "";
+  fillSelect(
+    parts.language,
+    task.languages.map((language) => ({ value: language, label: LANGUAGE_NAMES[language] ?? language })),
+    task.default_language ?? task.languages[0],
+  );
+  parts.variables.replaceChildren(...task.variables.map(variableControl));
+  parts.schema.hidden = task.structured_output !== true;
+}
+
+/**
+ * Adds the task's settings to the `/v1/ocr` form: `task`, `language`, each variable that has a value, and the
+ * schema when one was typed.
+ * @param {FormData} form
+ * @param {TaskInfo} task
+ * @param {{ language: HTMLSelectElement, variables: HTMLElement, schema: HTMLElement }} parts
+ */
+export function appendTaskFields(form, task, parts) {
+  form.append("task", task.name);
+  if (parts.language.value) form.append("language", parts.language.value);
+  /** @type {Record<string, string | string[]>} */
+  const others = {};
+  for (const control of parts.variables.querySelectorAll("[data-variable]")) {
+    const input = /** @type {HTMLInputElement | HTMLSelectElement} */ (control);
+    const name = input.dataset.variable ?? "";
+    const value = input.value.trim();
+    if (value === "") continue;
+    if (TOP_LEVEL_VARIABLES.has(name)) form.append(name, value);
+    else if (input.dataset.type === "string_list") others[name] = value.split(",").map((item) => item.trim());
+    else others[name] = value;
+  }
+  if (Object.keys(others).length > 0) form.append("variables", JSON.stringify(others));
+  const schema = parts.schema.querySelector("textarea")?.value.trim() ?? "";
+  if (!parts.schema.hidden && schema !== "") form.append("schema", schema);
+}
