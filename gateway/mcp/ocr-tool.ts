@@ -6,6 +6,7 @@ import type { OcrResponse } from "../ocr/ocr-response.ts";
 import { type OcrServiceDependencies, prepareOcrJob } from "../ocr/ocr-service.ts";
 import type { TaskDefinition } from "../tasks/index.ts";
 import { documentArgumentShape, documentArgumentsOf, documentSourceOf } from "./document-argument.ts";
+import type { JsonRpcId, TrackedCall } from "./in-flight-calls.ts";
 import { pageProgress } from "./page-progress.ts";
 import { ocrToolResult, toolErrorResult } from "./tool-result.ts";
 
@@ -18,6 +19,8 @@ export interface OcrToolContext {
   nextRequestId(): string;
   /** Told the task of each call, e.g. to label the HTTP request's metrics. */
   onTask?: (task: TaskDefinition) => void;
+  /** Registers a call so a cancellation that arrives outside this server's session can abort it. */
+  trackCall?: (id: JsonRpcId) => TrackedCall;
 }
 
 export interface OcrToolDefinition<Shape extends z.ZodRawShape> {
@@ -67,6 +70,8 @@ export function defineOcrTool<Shape extends z.ZodRawShape>(definition: OcrToolDe
         },
         async (args, extra) => {
           const requestId = context.nextRequestId();
+          const tracked = context.trackCall?.(extra.requestId);
+          const signal = tracked ? AbortSignal.any([extra.signal, tracked.signal]) : extra.signal;
           try {
             const document = documentArgumentsOf(args);
             const request: OcrRequest = {
@@ -83,13 +88,15 @@ export function defineOcrTool<Shape extends z.ZodRawShape>(definition: OcrToolDe
               source,
               shape: "json",
               requestId,
-              signal: extra.signal,
+              signal,
               ...(context.onTask ? { onTask: context.onTask } : {}),
             });
             const response = await job.run(pageProgress(extra, job.pageCount));
             return ocrToolResult(definition.render(response), response);
           } catch (error) {
             return toolErrorResult(error, deps.logger, { requestId, tool: definition.name });
+          } finally {
+            tracked?.release();
           }
         },
       );

@@ -22,7 +22,7 @@ function toolCall(name: string, args: Record<string, unknown>, id = 1) {
 }
 
 describe("MCP over Streamable HTTP", () => {
-  const bed = useOcrGateway();
+  const bed = useOcrGateway({ MAX_BODY_BYTES: String(1024 * 1024) });
   let client: Client;
   beforeAll(async () => {
     client = await connectHttpClient(bed.gateway.url);
@@ -127,6 +127,18 @@ describe("MCP over Streamable HTTP", () => {
     expect(bed.emulator.chatRequests).toHaveLength(0);
   });
 
+  it("cancelling a call (notifications/cancelled, in its own POST) aborts the model request upstream", async () => {
+    bed.emulator.script({ hang: true });
+    const abort = new AbortController();
+    const call = client.callTool({ name: "read_text", arguments: { base64: receiptBase64() } }, undefined, {
+      signal: abort.signal,
+    });
+    await expect.poll(() => bed.emulator.chatRequests.length).toBe(1);
+    abort.abort("user gave up");
+    await expect(call).rejects.toThrow(/user gave up/);
+    await bed.emulator.waitForAbort();
+  });
+
   it("a client that disconnects mid-call aborts the model request upstream", async () => {
     bed.emulator.script({ hang: true });
     const abort = new AbortController();
@@ -140,6 +152,21 @@ describe("MCP over Streamable HTTP", () => {
     abort.abort();
     await expect(response.text()).rejects.toThrow();
     await bed.emulator.waitForAbort();
+  });
+
+  it("answers a body that is not JSON with a JSON-RPC parse error, and an oversized one with 413", async () => {
+    const post = (body: string) =>
+      fetch(`${bed.gateway.url}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body,
+      });
+    const garbled = await post("{not json");
+    expect(garbled.status).toBe(400);
+    expect(await garbled.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32700 } });
+    const huge = await post(JSON.stringify(toolCall("read_text", { base64: "A".repeat(2 * 1024 * 1024) })));
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as ErrorBody).error.code).toBe("body_too_large");
   });
 
   it("answers GET /mcp with 405 (stateless: no standalone stream)", async () => {
