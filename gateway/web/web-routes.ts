@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 import { UI_SECURITY_HEADERS } from "./security-headers.ts";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.ts";
@@ -19,17 +19,17 @@ export function webRoutes({ config }: AppDependencies) {
 
   const base = uiBasePath(config.WEB_UI_PATH);
   const assets = loadStaticAssets(base);
-  const send = (asset: StaticAsset) =>
-    new Response(asset.body, { headers: { ...UI_SECURITY_HEADERS, "content-type": asset.contentType } });
+  const send = (c: Context<AppEnv>, asset: StaticAsset) =>
+    c.body(asset.body, 200, { ...UI_SECURITY_HEADERS, "content-type": asset.contentType });
 
   const page = assets.get("index.html");
   if (page == null) throw new Error("gateway/web/static/index.html is missing");
   const pagePaths = base === "/" ? ["/"] : [base, base.slice(0, -1)];
-  for (const pagePath of pagePaths) routes.get(pagePath, () => send(page));
+  for (const pagePath of pagePaths) routes.get(pagePath, (c) => send(c, page));
 
   routes.get(`${base}assets/:name`, (c, next) => {
     const asset = assets.get(c.req.param("name"));
-    return asset == null || c.req.param("name") === "index.html" ? next() : send(asset);
+    return asset == null || c.req.param("name") === "index.html" ? next() : send(c, asset);
   });
   return routes;
 }

@@ -30,6 +30,14 @@ let gateway: RunningGateway;
 let context: BrowserContext;
 let page: Page;
 const requestedUrls: string[] = [];
+/** Origins of every gateway the tests started: the only hosts the page may talk to. */
+const gatewayOrigins = new Set<string>();
+
+async function startUiGateway(env: Record<string, string>): Promise<RunningGateway> {
+  const started = await startGateway({ LOG_LEVEL: "silent", ...env });
+  gatewayOrigins.add(new URL(started.url).origin);
+  return started;
+}
 const consoleProblems: string[] = [];
 
 /** A fresh page whose requests and console errors are recorded. */
@@ -55,7 +63,7 @@ async function runTask(target: Page, task: string, fill: (page: Page) => Promise
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   [browser, emulator] = await Promise.all([launchChromium(), VllmEmulator.start()]);
-  gateway = await startGateway({ VLLM_URL: emulator.url, LOG_LEVEL: "silent" });
+  gateway = await startUiGateway({ VLLM_URL: emulator.url });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await openPage(context);
 });
@@ -233,22 +241,12 @@ describe("web UI in a real browser (vLLM backend, emulated)", () => {
     await small.screenshot({ path: path.join(ARTIFACTS, "web-ui-phone.png"), fullPage: true });
     await phone.close();
   });
-
-  it("made no request to any host but the gateway, and the CSP blocked nothing", () => {
-    const origin = new URL(gateway.url).origin;
-    const elsewhere = requestedUrls.filter(
-      (url) => !url.startsWith(`${origin}/`) && !url.startsWith("blob:"),
-    );
-    expect(requestedUrls.length).toBeGreaterThan(10);
-    expect(elsewhere).toEqual([]);
-    expect(consoleProblems).toEqual([]);
-  });
 });
 
 describe("web UI with API keys", () => {
   let secured: RunningGateway;
   beforeAll(async () => {
-    secured = await startGateway({ VLLM_URL: emulator.url, LOG_LEVEL: "silent", API_KEYS: "ui-test-key" });
+    secured = await startUiGateway({ VLLM_URL: emulator.url, API_KEYS: "ui-test-key" });
   });
   afterAll(() => secured?.close());
 
@@ -282,11 +280,37 @@ describe("web UI with API keys", () => {
   });
 });
 
+describe("web UI with the embedded engine", () => {
+  it("offers only the tasks the engine runs and draws its boxes over the receipt", async () => {
+    const embedded = await startUiGateway({});
+    try {
+      const target = await openPage(context);
+      await target.goto(`${embedded.url}/`);
+      await expect.poll(() => target.textContent("#backend-status")).toContain("backend embedded");
+      expect(await target.locator("#task-select option[value=document]").isDisabled()).toBe(true);
+      expect(await target.locator("#task-select option[value=spotting]").isDisabled()).toBe(false);
+
+      await target.setInputFiles("#file-input", receiptPath("000"));
+      await runTask(target, "spotting");
+      await expect
+        .poll(() => target.textContent("#run-summary"), { timeout: 20_000 })
+        .toContain("Answered by embedded");
+      const boxes = await target.locator("#preview .box").count();
+      expect(boxes).toBeGreaterThan(20);
+      expect(await target.textContent(".raw-text")).toMatch(/TOTAL|Total/);
+      await target.screenshot({ path: path.join(ARTIFACTS, "web-ui-embedded.png"), fullPage: true });
+      await target.close();
+    } finally {
+      await embedded.close();
+    }
+  });
+});
+
 describe("web UI settings", () => {
   it("WEB_UI=false serves nothing at /, WEB_UI_PATH=/ui moves the page and its assets", async () => {
     const [off, moved] = await Promise.all([
-      startGateway({ VLLM_URL: emulator.url, LOG_LEVEL: "silent", WEB_UI: "false" }),
-      startGateway({ VLLM_URL: emulator.url, LOG_LEVEL: "silent", WEB_UI_PATH: "/ui" }),
+      startUiGateway({ VLLM_URL: emulator.url, WEB_UI: "false" }),
+      startUiGateway({ VLLM_URL: emulator.url, WEB_UI_PATH: "/ui" }),
     ]);
     try {
       expect((await fetch(`${off.url}/`)).status).toBe(404);
@@ -305,5 +329,16 @@ describe("web UI settings", () => {
     } finally {
       await Promise.all([off.close(), moved.close()]);
     }
+  });
+});
+
+describe("web UI network and console", () => {
+  it("made no request to any host but the gateway, and the CSP blocked nothing", () => {
+    const elsewhere = requestedUrls.filter(
+      (url) => !url.startsWith("blob:") && !gatewayOrigins.has(new URL(url).origin),
+    );
+    expect(requestedUrls.length).toBeGreaterThan(20);
+    expect(elsewhere).toEqual([]);
+    expect(consoleProblems).toEqual([]);
   });
 });

@@ -168,7 +168,7 @@ export function renderMarkdown(markdown) {
       const end = close ? close.index + close[0].length : chunk.length;
       html.push(`<div class="table-scroll">${sanitizeTableHtml(chunk.slice(0, end))}</div>`);
       const rest = chunk.slice(end);
-      if (rest.trim() !== "") lines.splice(index + 1, 0, rest);
+      if (rest.trim() !== "") lines.splice(index + 1, 0, rest.trimStart());
       continue;
     }
     if (line.trim() === "") {
