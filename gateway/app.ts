@@ -18,7 +18,7 @@ import { webRoutes } from "./web/web-routes.ts";
 /** Builds the gateway's Hono app from its dependencies. Opens no sockets and reads no environment. */
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const onError = errorHandler(deps.logger);
+  const onError = errorHandler(deps.logger, deps.metrics);
   app.onError(onError);
   app.notFound((c) =>
     onError(new NotFoundError("route_not_found", `No route for ${c.req.method} ${c.req.path}.`), c),

@@ -24,7 +24,20 @@ import {
   type TaskRegistry,
 } from "./tasks/index.ts";
 import { streamChatCompletion } from "./upstream/stream-chat-completion.ts";
+import type { UpstreamObserver } from "./upstream/upstream-observer.ts";
 import { VllmClient } from "./upstream/vllm-client.ts";
+
+/** Upstream call metrics: duration by outcome, time to first token, tokens in and out. */
+function upstreamMetrics(metrics: GatewayMetrics, backend: string): UpstreamObserver {
+  return {
+    finished: (outcome, seconds) => metrics.upstreamDuration.observe({ backend, outcome }, seconds),
+    firstChunk: (seconds) => metrics.timeToFirstToken.observe({ backend }, seconds),
+    usage: (prompt, completion) => {
+      metrics.tokens.inc({ direction: "prompt", backend }, prompt);
+      metrics.tokens.inc({ direction: "completion", backend }, completion);
+    },
+  };
+}
 
 function vllmBackends(
   config: GatewayConfig,
@@ -61,22 +74,37 @@ function vllmBackends(
     idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
     totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS,
   };
-  const chat = new VllmBackend({ client, modelId: config.MODEL, deadlines });
+  const observer = upstreamMetrics(metrics, "vllm");
+  const chat = new VllmBackend({ client, modelId: config.MODEL, deadlines, observer });
   const ocr = new VlmOcrBackend({
     modelId: config.MODEL,
     profile,
     structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
     imageLimits,
     maxTokensCap: config.MAX_TOKENS_CAP,
-    generate: (body, context) =>
-      streamChatCompletion({
-        client,
-        body,
-        deadlines,
-        requestId: context.requestId,
-        signal: context.signal,
-        onDelta: context.onDelta,
-      }),
+    generate: async (body, context) => {
+      const started = performance.now();
+      try {
+        const generation = await streamChatCompletion({
+          client,
+          body,
+          deadlines,
+          requestId: context.requestId,
+          signal: context.signal,
+          onDelta: context.onDelta,
+        });
+        observer.firstChunk(generation.timeToFirstChunk);
+        observer.usage(generation.usage.prompt_tokens, generation.usage.completion_tokens);
+        observer.finished("ok", (performance.now() - started) / 1000);
+        return generation;
+      } catch (error) {
+        observer.finished(
+          context.signal.aborted ? "aborted" : "failed",
+          (performance.now() - started) / 1000,
+        );
+        throw error;
+      }
+    },
   });
   return { chat, ocr };
 }

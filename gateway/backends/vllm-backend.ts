@@ -2,7 +2,9 @@ import type { ChatRequest } from "../chat/chat-request.ts";
 import { forwardBody } from "../upstream/forward-body.ts";
 import { forwardSse } from "../upstream/forward-sse.ts";
 import { translateUpstreamError } from "../upstream/translate-upstream-error.ts";
+import { NO_OBSERVER, type UpstreamObserver, usageOf } from "../upstream/upstream-observer.ts";
 import { type DeadlineSettings, RequestDeadlines } from "../upstream/upstream-timeouts.ts";
+import { usageTap } from "../upstream/usage-tap.ts";
 import { readCapped, type VllmClient } from "../upstream/vllm-client.ts";
 import type { ChatBackend, ChatCallContext, ReadyStatus, UpstreamTiming } from "./backend.ts";
 
@@ -16,6 +18,7 @@ export interface VllmBackendOptions {
   client: VllmClient;
   modelId: string;
   deadlines: DeadlineSettings;
+  observer?: UpstreamObserver;
 }
 
 /** Forwards chat requests to vLLM and streams its answers back unchanged. */
@@ -37,12 +40,17 @@ export class VllmBackend implements ChatBackend {
       { ...settings, firstTokenMs: streaming ? settings.firstTokenMs : settings.totalMs },
       context.signal,
     );
+    const observer = this.options.observer ?? NO_OBSERVER;
+    // Usage is always requested upstream (for token metrics) and dropped again if the client did not ask.
+    const addUsage = streaming && request.stream_options == null;
+    const upstreamRequest = addUsage ? { ...request, stream_options: { include_usage: true } } : request;
     const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       const upstream = await this.options.client.request({
         method: "POST",
         path: "/v1/chat/completions",
-        body: JSON.stringify(request),
+        body: JSON.stringify(upstreamRequest),
         requestId: context.requestId,
         signal: deadlines.signal,
       });
@@ -53,14 +61,36 @@ export class VllmBackend implements ChatBackend {
         throw translateUpstreamError(upstream.status, text);
       }
       const response = streaming
-        ? new Response(forwardSse(upstream.body, { deadlines }), { status: 200, headers: SSE_HEADERS })
-        : new Response(forwardBody(upstream.body, deadlines), {
-            status: upstream.status,
-            headers: { "content-type": "application/json" },
-          });
+        ? new Response(
+            forwardSse(upstream.body, {
+              deadlines,
+              onFirstChunk: () => observer.firstChunk(seconds()),
+              transform: usageTap(observer, addUsage),
+              onEnd: (outcome) =>
+                observer.finished(
+                  outcome === "done" ? "ok" : outcome === "client_aborted" ? "aborted" : "failed",
+                  seconds(),
+                ),
+            }),
+            { status: 200, headers: SSE_HEADERS },
+          )
+        : new Response(
+            forwardBody(
+              upstream.body,
+              deadlines,
+              (body) => {
+                const usage = usageOf(body.toString("utf8"));
+                if (usage) observer.usage(usage.prompt, usage.completion);
+                observer.finished("ok", seconds());
+              },
+              () => observer.finished(context.signal.aborted ? "aborted" : "failed", seconds()),
+            ),
+            { status: upstream.status, headers: { "content-type": "application/json" } },
+          );
       return { response, timing };
     } catch (error) {
       deadlines.dispose();
+      observer.finished(context.signal.aborted ? "aborted" : "failed", seconds());
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import type { ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { GatewayError, InternalError, PayloadTooLargeError, toErrorEnvelope } from "../errors.ts";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { AppEnv } from "./request-context.ts";
 
 function asGatewayError(error: unknown): GatewayError {
@@ -16,9 +17,10 @@ function asGatewayError(error: unknown): GatewayError {
 }
 
 /** The only writer of error responses: `{"error":{message,type,param,code}}`, with the request id header. */
-export function errorHandler(logger: Logger): ErrorHandler<AppEnv> {
+export function errorHandler(logger: Logger, metrics: GatewayMetrics): ErrorHandler<AppEnv> {
   return function onError(error, c) {
     const failure = asGatewayError(error);
+    metrics.errors.inc({ code: failure.code, status: failure.status });
     const log = { requestId: c.get("requestId"), code: failure.code, status: failure.status };
     if (failure.status >= 500) logger.error({ ...log, err: failure.cause ?? failure }, "request failed");
     else logger.debug(log, "request rejected");

@@ -47,8 +47,6 @@ export async function runOcr(options: RunOcrOptions): Promise<PageResult[]> {
         onRetry: (reason) => emit({ event: "page.retry", data: { index: documentPage.index, reason } }),
       });
       metrics.pages.inc({ task: task.task.name, backend: backend.name, outcome: result.finish_reason });
-      metrics.tokens.inc({ direction: "prompt", backend: backend.name }, result.usage.prompt_tokens);
-      metrics.tokens.inc({ direction: "completion", backend: backend.name }, result.usage.completion_tokens);
       emit({ event: "page.done", data: result });
       return result;
     },

@@ -82,9 +82,10 @@ export function ocrRoute(deps: AppDependencies) {
 
     c.header("x-ocr-backend", ocr.name);
     if (request.stream === true) {
-      const stream = ocrEventStream(process, abort, (error) =>
-        logger.warn({ requestId, code: error.code, status: error.status }, "ocr stream failed"),
-      );
+      const stream = ocrEventStream(process, abort, (error) => {
+        metrics.errors.inc({ code: error.code, status: error.status });
+        logger.warn({ requestId, code: error.code, status: error.status }, "ocr stream failed");
+      });
       return c.body(stream, 200, {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache",

@@ -7,8 +7,12 @@ import type { RequestDeadlines } from "./upstream-timeouts.ts";
 export function forwardBody(
   body: AsyncIterable<Uint8Array> & { destroy(error?: Error): void },
   deadlines: RequestDeadlines,
+  /** Receives the whole body once it has been forwarded (for reading usage; bodies here are small JSON). */
+  onComplete?: (body: Buffer) => void,
+  onError?: (error: unknown) => void,
 ): ReadableStream<Uint8Array> {
   const iterator = body[Symbol.asyncIterator]();
+  const seen: Uint8Array[] = [];
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -17,12 +21,15 @@ export function forwardBody(
           if (next.done) {
             deadlines.dispose();
             controller.close();
+            onComplete?.(Buffer.concat(seen));
             return;
           }
           deadlines.progress();
+          if (onComplete) seen.push(next.value);
           controller.enqueue(next.value);
         } catch (error) {
           deadlines.dispose();
+          onError?.(error);
           controller.error(error);
         }
       },

@@ -9,8 +9,13 @@ export interface ForwardSseOptions {
   deadlines: RequestDeadlines;
   /** Called once with how the stream ended (for metrics and logs). */
   onEnd?: (outcome: StreamOutcome, error?: GatewayError) => void;
-  /** Sees every run of whole events before it is forwarded (e.g. to read usage); must be cheap. */
-  inspect?: (events: Uint8Array) => void;
+  /** Called with the time of the first chunk (time to first token). */
+  onFirstChunk?: () => void;
+  /**
+   * Sees every run of whole events before it is forwarded and may rewrite it (e.g. read and drop a usage
+   * chunk the client did not ask for); returns what to forward. Must be cheap.
+   */
+  transform?: (events: Uint8Array) => Uint8Array;
 }
 
 const encoder = new TextEncoder();
@@ -45,6 +50,7 @@ export function forwardSse(
   const splitter = new SseEventSplitter();
   const iterator = body[Symbol.asyncIterator]();
   let sawDone = false;
+  let sawFirstChunk = false;
   let ended = false;
   const end = (outcome: StreamOutcome, error?: GatewayError) => {
     if (ended) return;
@@ -69,11 +75,16 @@ export function forwardSse(
                 code: "UND_ERR_SOCKET",
               });
             }
+            if (!sawFirstChunk) {
+              sawFirstChunk = true;
+              options.onFirstChunk?.();
+            }
             options.deadlines.progress();
-            const events = splitter.push(next.value);
-            if (events === null) continue;
-            options.inspect?.(events);
-            if (endsWithDone(events)) sawDone = true;
+            const received = splitter.push(next.value);
+            if (received === null) continue;
+            if (endsWithDone(received)) sawDone = true;
+            const events = options.transform ? options.transform(received) : received;
+            if (events.length === 0) continue;
             controller.enqueue(events);
             return;
           }
