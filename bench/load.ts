@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { readReceipt, receiptDataUrl } from "../test/support/fixtures.ts";
-import { freePort, startChildService } from "./lib/child-service.ts";
+import { startEmulatorAndGateway } from "./lib/child-service.ts";
 import { type LoadRequest, runLoad } from "./lib/load-loop.ts";
 
 const { values } = parseArgs({
@@ -50,7 +50,11 @@ function multipart(
 }
 
 // A ~3 MB scan: a receipt upscaled to print resolution, saved at high quality.
-const bigScan = await sharp(readReceipt("004")).resize({ height: 7000 }).sharpen().jpeg({ quality: 98 }).toBuffer();
+const bigScan = await sharp(readReceipt("004"))
+  .resize({ height: 7000 })
+  .sharpen()
+  .jpeg({ quality: 98 })
+  .toBuffer();
 const chatBody = (stream: boolean) =>
   JSON.stringify({
     model: "hunyuan-ocr",
@@ -93,19 +97,8 @@ const mix: Array<[number, LoadRequest]> = [
 ];
 const schedule = mix.flatMap(([weight, request]) => Array.from({ length: weight }, () => request));
 
-const emulatorPort = await freePort();
-const gatewayPort = await freePort();
-const emulator = await startChildService(
-  "test/support/vllm-emulator/cli.ts",
-  ["--port", String(emulatorPort), "--max-num-seqs", "256"],
-  emulatorPort,
-);
-const gateway = await startChildService(
-  "gateway/server.ts",
-  ["--port", String(gatewayPort), "--host", "127.0.0.1"],
-  gatewayPort,
-  { VLLM_URL: emulator.url, LOG_LEVEL: "warn", UPSTREAM_MAX_QUEUE: "4096" },
-);
+const services = await startEmulatorAndGateway({ UPSTREAM_MAX_QUEUE: "4096" });
+const { emulator, gateway } = services;
 
 try {
   const pid = gateway.process.pid;
@@ -146,6 +139,5 @@ try {
   );
   console.log(JSON.stringify({ bench: "load", requests, all, byKind, rssMb: { before, peak, after } }));
 } finally {
-  await gateway.stop();
-  await emulator.stop();
+  await services.stop();
 }

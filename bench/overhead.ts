@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { receiptDataUrl } from "../test/support/fixtures.ts";
-import { freePort, startChildService } from "./lib/child-service.ts";
+import { startEmulatorAndGateway } from "./lib/child-service.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./lib/load-loop.ts";
 
 const { values } = parseArgs({
@@ -43,19 +43,8 @@ const request: LoadRequest = {
 const load = async (url: string, concurrency: number, ms: number): Promise<LoadResult> =>
   (await runLoad({ url, concurrency, durationMs: ms, next: () => request })).all;
 
-const emulatorPort = await freePort();
-const gatewayPort = await freePort();
-const emulator = await startChildService(
-  "test/support/vllm-emulator/cli.ts",
-  ["--port", String(emulatorPort), "--max-num-seqs", "256"],
-  emulatorPort,
-);
-const gateway = await startChildService(
-  "gateway/server.ts",
-  ["--port", String(gatewayPort), "--host", "127.0.0.1"],
-  gatewayPort,
-  { VLLM_URL: emulator.url, LOG_LEVEL: "warn" },
-);
+const services = await startEmulatorAndGateway();
+const { emulator, gateway } = services;
 
 const fmt = (value: number, digits = 2) => value.toFixed(digits).padStart(9);
 const rows: string[] = [];
@@ -84,8 +73,7 @@ try {
     );
   }
 } finally {
-  await gateway.stop();
-  await emulator.stop();
+  await services.stop();
 }
 
 console.log(

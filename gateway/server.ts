@@ -2,9 +2,7 @@ import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
-import { buildDependencies } from "./compose.ts";
-import { ConfigError, loadConfig } from "./config/load-config.ts";
-import { createLogger } from "./logging/logger.ts";
+import { startDependencies } from "./startup.ts";
 
 /** Stops accepting connections, lets in-flight requests finish until the grace period ends, then cuts them. */
 function shutdownGracefully(server: Server, graceMs: number): Promise<void> {
@@ -24,26 +22,7 @@ function shutdownGracefully(server: Server, graceMs: number): Promise<void> {
 
 /** Starts the gateway from the environment and `--flag` overrides, until SIGTERM/SIGINT. */
 export async function runServer(argv: readonly string[]): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env, argv);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const logger = createLogger(config.LOG_LEVEL);
-  let deps: Awaited<ReturnType<typeof buildDependencies>>;
-  try {
-    deps = await buildDependencies(config, logger);
-  } catch (error) {
-    // Start-up problems (missing engine packages, a bad prompt file) get one clear line, not a stack trace.
-    logger.fatal({ code: (error as { code?: string }).code }, (error as Error).message);
-    console.error(`ocr-gateway: cannot start: ${(error as Error).message}`);
-    process.exit(1);
-  }
+  const { config, logger, deps } = await startDependencies(argv, process.stdout, "ocr-gateway");
   const app = createApp(deps);
   if (deps.authenticator.open) {
     logger.warn(

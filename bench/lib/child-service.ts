@@ -54,3 +54,30 @@ export async function startChildService(
       }),
   };
 }
+
+/** The vLLM emulator and a gateway in front of it, each in its own process (as in production). */
+export async function startEmulatorAndGateway(
+  gatewayEnv: Record<string, string> = {},
+): Promise<{ emulator: ChildService; gateway: ChildService; stop(): Promise<void> }> {
+  const emulatorPort = await freePort();
+  const gatewayPort = await freePort();
+  const emulator = await startChildService(
+    "test/support/vllm-emulator/cli.ts",
+    ["--port", String(emulatorPort), "--max-num-seqs", "256"],
+    emulatorPort,
+  );
+  const gateway = await startChildService(
+    "gateway/server.ts",
+    ["--port", String(gatewayPort), "--host", "127.0.0.1"],
+    gatewayPort,
+    { VLLM_URL: emulator.url, LOG_LEVEL: "warn", ...gatewayEnv },
+  );
+  return {
+    emulator,
+    gateway,
+    async stop() {
+      await gateway.stop();
+      await emulator.stop();
+    },
+  };
+}

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { GatewayError } from "../errors.ts";
 import type { OcrServiceDependencies } from "../ocr/ocr-service.ts";
+import { gatewayVersion } from "../version.ts";
 import type { OcrTool, OcrToolContext } from "./ocr-tool.ts";
 import { OCR_TOOLS } from "./ocr-tools.ts";
 
@@ -10,15 +10,6 @@ const INSTRUCTIONS =
   " or, when this server runs locally over stdio, `path`. Images (JPEG, PNG, WebP, TIFF, BMP, GIF) and PDFs" +
   " are accepted; `pages` selects 0-based PDF pages. Failed calls return isError with a gateway error code" +
   " (e.g. invalid_base64, url_not_allowed, unsupported_media_type) saying what to fix.";
-
-let version: string | undefined;
-
-function gatewayVersion(): string {
-  version ??= (
-    JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-  ).version;
-  return version;
-}
 
 /**
  * True unless the backend refuses the task outright (501, e.g. the embedded engine for tasks that need the

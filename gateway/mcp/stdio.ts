@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { buildDependencies } from "../compose.ts";
-import { ConfigError, loadConfig } from "../config/load-config.ts";
-import { createLogger } from "../logging/logger.ts";
+import { startDependencies } from "../startup.ts";
 import { availableOcrTools, createOcrMcpServer } from "./create-mcp-server.ts";
 
 /**
@@ -14,24 +12,7 @@ import { availableOcrTools, createOcrMcpServer } from "./create-mcp-server.ts";
  * failure with 1.
  */
 export async function runMcpStdio(argv: readonly string[]): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env, argv);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const logger = createLogger(config.LOG_LEVEL, process.stderr);
-  let deps: Awaited<ReturnType<typeof buildDependencies>>;
-  try {
-    deps = await buildDependencies(config, logger);
-  } catch (error) {
-    process.stderr.write(`ocr-gateway mcp: cannot start: ${(error as Error).message}\n`);
-    process.exit(1);
-  }
+  const { config, logger, deps } = await startDependencies(argv, process.stderr, "ocr-gateway mcp");
   const server = createOcrMcpServer(
     { deps, localFiles: true, nextRequestId: () => `mcp-${randomUUID()}` },
     availableOcrTools(deps),

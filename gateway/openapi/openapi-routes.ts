@@ -1,14 +1,9 @@
-import { readFileSync } from "node:fs";
 import { Hono } from "hono";
 import { NotFoundError } from "../errors.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
+import { gatewayVersion } from "../version.ts";
 import { buildOpenApiDocument } from "./build-openapi.ts";
 import { assetLoader, DOCS_CSP, DOCS_HTML } from "./docs-page.ts";
-
-function packageVersion(): string {
-  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
-  return (JSON.parse(text) as { version: string }).version;
-}
 
 /**
  * `GET /openapi.json` (the OpenAPI 3.1 document, built once) and `GET /docs`, an interactive reference
@@ -17,7 +12,7 @@ function packageVersion(): string {
  */
 export function openApiRoutes({ config, authenticator }: AppDependencies) {
   const document = buildOpenApiDocument({
-    version: packageVersion(),
+    version: gatewayVersion(),
     authRequired: !authenticator.open,
     metricsTokenRequired: config.METRICS_TOKEN != null,
     mcpEnabled: config.MCP_ENABLED,

@@ -249,9 +249,13 @@ ui.form.addEventListener("submit", (event) => {
 ui.stop.addEventListener("click", () => state.running?.abort());
 
 ui.keyButton.addEventListener("click", () => askForKey("", null));
-ui.keyClose.addEventListener("click", () => {
+function closeKeyPanel() {
   ui.keyPanel.hidden = true;
   ui.keyButton.focus();
+}
+ui.keyClose.addEventListener("click", closeKeyPanel);
+ui.keyPanel.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closeKeyPanel();
 });
 ui.keyForget.addEventListener("click", () => {
   keys.clear();
