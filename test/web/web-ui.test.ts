@@ -1,14 +1,13 @@
-import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readReceipt, receiptPath } from "../support/fixtures.ts";
-import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
+import type { RunningGateway } from "../support/gateway-harness.ts";
+import { buildReceiptPdf } from "../support/ocr-fixtures.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
-import { launchChromium } from "./launch-chromium.ts";
+import { ARTIFACTS, type BrowserSession, runTask, startBrowserSession } from "./browser-session.ts";
 
-const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
 const RECEIPT_LINES = [
   "TAN WOON YANN\n",
   "BOOK TA .K(TAMAN DAYA) SDN BND\n",
@@ -24,52 +23,21 @@ const SPOTTED = [
   { text: "789417-W", box: [443, 119, 616, 137] },
 ];
 
-let browser: Browser;
+let session: BrowserSession;
 let emulator: VllmEmulator;
 let gateway: RunningGateway;
 let context: BrowserContext;
 let page: Page;
-const requestedUrls: string[] = [];
-/** Origins of every gateway the tests started: the only hosts the page may talk to. */
-const gatewayOrigins = new Set<string>();
-
-async function startUiGateway(env: Record<string, string>): Promise<RunningGateway> {
-  const started = await startGateway({ LOG_LEVEL: "silent", ...env });
-  gatewayOrigins.add(new URL(started.url).origin);
-  return started;
-}
-const consoleProblems: string[] = [];
-
-/** A fresh page whose requests and console errors are recorded. */
-async function openPage(target: BrowserContext): Promise<Page> {
-  const opened = await target.newPage();
-  opened.on("request", (request) => requestedUrls.push(request.url()));
-  opened.on("pageerror", (error) => consoleProblems.push(`page error: ${error.message}`));
-  opened.on("console", (message) => {
-    // Chrome logs every 4xx fetch as "Failed to load resource"; the tests provoke 400 and 401 on purpose.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
-      consoleProblems.push(message.text());
-    }
-  });
-  return opened;
-}
-
-async function runTask(target: Page, task: string, fill: (page: Page) => Promise<void> = async () => {}) {
-  await target.selectOption("#task-select", task);
-  await fill(target);
-  await target.click("#run-button");
-}
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  [browser, emulator] = await Promise.all([launchChromium(), VllmEmulator.start()]);
-  gateway = await startUiGateway({ VLLM_URL: emulator.url });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await openPage(context);
+  [session, emulator] = await Promise.all([startBrowserSession(), VllmEmulator.start()]);
+  gateway = await session.startGateway({ VLLM_URL: emulator.url });
+  context = await session.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await session.openPage(context);
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await session?.browser.close();
   await gateway?.close();
   await emulator?.close();
 });
@@ -146,6 +114,23 @@ describe("web UI in a real browser (vLLM backend, emulated)", () => {
     expect(JSON.parse(await readFile(saved, "utf8"))).toEqual(copied);
   });
 
+  it("Stop ends a streaming read and the model stops generating", async () => {
+    emulator.script({
+      tokens: ["TAN WOON YANN\n", ...Array.from({ length: 50 }, () => "more\n")],
+      tokenDelayMs: 200,
+    });
+    await page.setInputFiles("#file-input", receiptPath("000"));
+    await runTask(page, "text");
+    await page.waitForFunction(() => document.querySelector(".raw-text")?.textContent?.includes("TAN WOON"));
+    const aborted = emulator.waitForAbort(5000);
+    await page.click("#stop-button");
+    await aborted;
+    await expect.poll(() => page.textContent("#run-status")).toBe("Stopped.");
+    expect(await page.isEnabled("#run-button")).toBe(true);
+    expect(await page.isVisible("#error-box")).toBe(false);
+    emulator.reset();
+  });
+
   it("draws spotting boxes over the image where the model placed them", async () => {
     emulator.script({
       tokens: SPOTTED.map(({ text, box }) => `${text}(${box[0]},${box[1]}),(${box[2]},${box[3]})`),
@@ -204,6 +189,44 @@ describe("web UI in a real browser (vLLM backend, emulated)", () => {
     ]);
   });
 
+  it("reads a PDF page by page, drawing its boxes on an outline of each page with its size", async () => {
+    const pdf = Buffer.from(await buildReceiptPdf(2));
+    emulator.script(
+      { tokens: ["Page 1(121,63),(400,100)"], tokenDelayMs: 20 },
+      { tokens: ["Page 2(130,63),(420,100)"], tokenDelayMs: 20 },
+    );
+    await page.setInputFiles("#file-input", {
+      name: "receipts.pdf",
+      mimeType: "application/pdf",
+      buffer: pdf,
+    });
+    expect(await page.textContent("#preview")).toContain("PDF: receipts.pdf");
+    await runTask(page, "spotting");
+    await expect.poll(() => page.textContent("#run-summary"), { timeout: 10_000 }).toContain("2 pages");
+    const captions = await page.locator(".page-figure figcaption").allTextContents();
+    expect(captions).toHaveLength(2);
+    expect(captions[0]).toMatch(
+      /^PDF page 1: \d+ × \d+ px at \d+ dpi\. PDF pages are not drawn in the browser/,
+    );
+    expect(await page.locator(".page-frame.placeholder .box").count()).toBe(2);
+    expect(await page.locator(".page .box-list").count()).toBe(2);
+  });
+
+  it("takes a file dropped on the page or pasted", async () => {
+    for (const kind of ["drop", "paste"] as const) {
+      await page.evaluate((eventKind) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(["not read"], `${eventKind}ped.png`, { type: "image/png" }));
+        const event =
+          eventKind === "drop"
+            ? new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true })
+            : new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true });
+        document.getElementById("drop-zone")?.dispatchEvent(event);
+      }, kind);
+      await expect.poll(() => page.textContent("#drop-label")).toContain(`${kind}ped.png`);
+    }
+  });
+
   it("shows the server's error message and code for a corrupt file", async () => {
     const receipt = readReceipt("000");
     const truncated = receipt.subarray(0, Math.floor(receipt.length / 2));
@@ -229,8 +252,8 @@ describe("web UI in a real browser (vLLM backend, emulated)", () => {
   });
 
   it("is a single column on a phone", async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
-    const small = await openPage(phone);
+    const phone = await session.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const small = await session.openPage(phone);
     await small.goto(`${gateway.url}/`);
     const controls = await small.locator(".controls").boundingBox();
     const results = await small.locator(".results").boundingBox();
@@ -243,102 +266,10 @@ describe("web UI in a real browser (vLLM backend, emulated)", () => {
   });
 });
 
-describe("web UI with API keys", () => {
-  let secured: RunningGateway;
-  beforeAll(async () => {
-    secured = await startUiGateway({ VLLM_URL: emulator.url, API_KEYS: "ui-test-key" });
-  });
-  afterAll(() => secured?.close());
-
-  it("asks for a key on 401, says when it is wrong, and works once it is right", async () => {
-    const keyed = await browser.newContext();
-    const target = await openPage(keyed);
-    await target.goto(`${secured.url}/`);
-    const panel = target.locator("#key-panel");
-    await panel.waitFor({ state: "visible" });
-    expect(await target.textContent("#key-reason")).toContain("needs an API key");
-    expect(await target.evaluate(() => document.activeElement?.id)).toBe("key-input");
-
-    await target.fill("#key-input", "wrong-key");
-    await target.keyboard.press("Enter");
-    await expect.poll(() => target.textContent("#key-reason")).toContain("rejected");
-
-    await target.fill("#key-input", "ui-test-key");
-    await target.click("#key-form button[type=submit]");
-    await expect.poll(() => target.locator("#task-select option").count()).toBeGreaterThan(5);
-    expect(await panel.isVisible()).toBe(false);
-    expect(await target.evaluate(() => sessionStorage.getItem("ocr-gateway.api-key"))).toBe("ui-test-key");
-
-    emulator.script({ text: "TOTAL 9.00" });
-    await target.setInputFiles("#file-input", receiptPath("000"));
-    await runTask(target, "text");
-    await expect
-      .poll(() => target.textContent("#run-summary"), { timeout: 5000 })
-      .toContain("Answered by vllm");
-    expect(await target.textContent(".raw-text")).toBe("TOTAL 9.00");
-    await keyed.close();
-  });
-});
-
-describe("web UI with the embedded engine", () => {
-  it("offers only the tasks the engine runs and draws its boxes over the receipt", async () => {
-    const embedded = await startUiGateway({});
-    try {
-      const target = await openPage(context);
-      await target.goto(`${embedded.url}/`);
-      await expect.poll(() => target.textContent("#backend-status")).toContain("backend embedded");
-      expect(await target.locator("#task-select option[value=document]").isDisabled()).toBe(true);
-      expect(await target.locator("#task-select option[value=spotting]").isDisabled()).toBe(false);
-
-      await target.setInputFiles("#file-input", receiptPath("000"));
-      await runTask(target, "spotting");
-      await expect
-        .poll(() => target.textContent("#run-summary"), { timeout: 20_000 })
-        .toContain("Answered by embedded");
-      const boxes = await target.locator("#preview .box").count();
-      expect(boxes).toBeGreaterThan(20);
-      expect(await target.textContent(".raw-text")).toMatch(/TOTAL|Total/);
-      await target.screenshot({ path: path.join(ARTIFACTS, "web-ui-embedded.png"), fullPage: true });
-      await target.close();
-    } finally {
-      await embedded.close();
-    }
-  });
-});
-
-describe("web UI settings", () => {
-  it("WEB_UI=false serves nothing at /, WEB_UI_PATH=/ui moves the page and its assets", async () => {
-    const [off, moved] = await Promise.all([
-      startUiGateway({ VLLM_URL: emulator.url, WEB_UI: "false" }),
-      startUiGateway({ VLLM_URL: emulator.url, WEB_UI_PATH: "/ui" }),
-    ]);
-    try {
-      expect((await fetch(`${off.url}/`)).status).toBe(404);
-      expect((await fetch(`${off.url}/assets/app.js`)).status).toBe(404);
-      expect((await fetch(`${moved.url}/`)).status).toBe(404);
-
-      const target = await openPage(context);
-      const response = await target.goto(`${moved.url}/ui`);
-      expect(response?.status()).toBe(200);
-      await expect.poll(() => target.locator("#task-select option").count()).toBeGreaterThan(5);
-      const origin = new URL(moved.url).origin;
-      const assets = requestedUrls.filter((url) => url.startsWith(`${origin}/`) && url.includes("/assets/"));
-      expect(assets.length).toBeGreaterThan(0);
-      expect(assets.every((url) => url.startsWith(`${origin}/ui/assets/`))).toBe(true);
-      await target.close();
-    } finally {
-      await Promise.all([off.close(), moved.close()]);
-    }
-  });
-});
-
 describe("web UI network and console", () => {
   it("made no request to any host but the gateway, and the CSP blocked nothing", () => {
-    const elsewhere = requestedUrls.filter(
-      (url) => !url.startsWith("blob:") && !gatewayOrigins.has(new URL(url).origin),
-    );
-    expect(requestedUrls.length).toBeGreaterThan(20);
-    expect(elsewhere).toEqual([]);
-    expect(consoleProblems).toEqual([]);
+    expect(session.requestedUrls.length).toBeGreaterThan(20);
+    expect(session.foreignRequests()).toEqual([]);
+    expect(session.consoleProblems).toEqual([]);
   });
 });
