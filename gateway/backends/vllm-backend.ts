@@ -1,4 +1,5 @@
 import type { ChatRequest } from "../chat/chat-request.ts";
+import { stringifyJsonToBuffer } from "../json/fast-json.ts";
 import { forwardBody } from "../upstream/forward-body.ts";
 import { forwardSse } from "../upstream/forward-sse.ts";
 import { translateUpstreamError } from "../upstream/translate-upstream-error.ts";
@@ -50,7 +51,7 @@ export class VllmBackend implements ChatBackend {
       const upstream = await this.options.client.request({
         method: "POST",
         path: "/v1/chat/completions",
-        body: JSON.stringify(upstreamRequest),
+        body: stringifyJsonToBuffer(upstreamRequest),
         requestId: context.requestId,
         signal: deadlines.signal,
       });

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
+import { parseJsonBytes } from "../json/fast-json.ts";
 import { readRequestBody } from "./read-body.ts";
 
 /** Formats the first zod issue as `path: message` for a 400 that says what to fix. */
@@ -20,7 +21,7 @@ export function isJsonContentType(type: string | undefined): boolean {
 export function parseJson<T extends z.ZodType>(bytes: Uint8Array, schema: T): z.output<T> {
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    body = parseJsonBytes(bytes);
   } catch {
     throw new BadRequestError("invalid_json", "The request body is not valid JSON.");
   }

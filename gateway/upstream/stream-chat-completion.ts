@@ -1,4 +1,5 @@
 import { BadGatewayError } from "../errors.ts";
+import { stringifyJsonToBuffer } from "../json/fast-json.ts";
 import { midStreamFailure } from "./forward-sse.ts";
 import { SseEventSplitter, sseDataPayloads } from "./sse-event-splitter.ts";
 import { translateUpstreamError } from "./translate-upstream-error.ts";
@@ -45,7 +46,7 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
     const response = await options.client.request({
       method: "POST",
       path: "/v1/chat/completions",
-      body: JSON.stringify({ ...options.body, stream: true, stream_options: { include_usage: true } }),
+      body: stringifyJsonToBuffer({ ...options.body, stream: true, stream_options: { include_usage: true } }),
       requestId: options.requestId,
       signal: deadlines.signal,
     });

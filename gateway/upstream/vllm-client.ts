@@ -24,7 +24,7 @@ export interface VllmClientOptions {
 export interface UpstreamRequest {
   method: "GET" | "POST";
   path: string;
-  body?: string;
+  body?: string | Buffer;
   /** The gateway's request id; each attempt sends vLLM a fresh `X-Request-Id` derived from it. */
   requestId?: string;
   signal?: AbortSignal;
