@@ -2,9 +2,13 @@
  * Gateway overhead: the same closed-loop load sent straight to the vLLM emulator and through the gateway, in
  * one run, at 1, 16 and 64 concurrent requests. Prints p50/p99 latency, throughput and the ratios.
  *
- *   npm run bench:overhead [-- --seconds 5 --image 000]
+ *   npm run bench:overhead [-- --seconds 5 --image 000 | --image tiny]
+ *
+ * `--image tiny` sends a 64×64 PNG instead of a receipt, to separate the per-request cost from the cost of
+ * moving ~130 KB of base64 through one more hop.
  */
 import { parseArgs } from "node:util";
+import sharp from "sharp";
 import { receiptDataUrl } from "../test/support/fixtures.ts";
 import { startEmulatorAndGateway } from "./lib/child-service.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./lib/load-loop.ts";
@@ -19,6 +23,12 @@ const { values } = parseArgs({
 const durationMs = Number(values.seconds) * 1000;
 const levels = values.concurrency.split(",").map(Number);
 
+async function imageUrl(name: string): Promise<string> {
+  if (name !== "tiny") return receiptDataUrl(name);
+  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#fff" } }).png().toBuffer();
+  return `data:image/png;base64,${png.toString("base64")}`;
+}
+
 const body = JSON.stringify({
   model: "tencent/HunyuanOCR",
   max_tokens: 64,
@@ -27,7 +37,7 @@ const body = JSON.stringify({
     {
       role: "user",
       content: [
-        { type: "image_url", image_url: { url: receiptDataUrl(values.image) } },
+        { type: "image_url", image_url: { url: await imageUrl(values.image) } },
         { type: "text", text: "提取图中的文字。" },
       ],
     },

@@ -69,9 +69,16 @@ export function toUpstreamFailure(error: unknown, signal?: AbortSignal): Gateway
   });
 }
 
-/** vLLM refuses two in-flight requests with one id, so every attempt gets a random suffix. */
+/**
+ * vLLM refuses two in-flight requests with one id, so every attempt gets a suffix unique to this process
+ * (a random prefix per process, then a counter: cheaper than random bytes per request).
+ */
+const attemptPrefix = randomBytes(3).toString("hex");
+let attemptCounter = 0;
+
 function attemptRequestId(requestId: string | undefined): string {
-  return `${requestId ?? "gw"}-${randomBytes(4).toString("hex")}`;
+  attemptCounter = (attemptCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${requestId ?? "gw"}-${attemptPrefix}${attemptCounter.toString(36)}`;
 }
 
 /**
