@@ -104,9 +104,15 @@ try {
   const pid = gateway.process.pid;
   const before = rssMb(pid);
   let peak = before;
+  const series: Array<{ requests: number; rssMb: number; heapMb: number }> = [];
+  const heapMb = async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? Number.NaN) / 1e6;
+  };
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMb(pid));
   }, 250);
+  let nextSample = 0;
   const requests = Number(values.requests);
   let done = 0;
   const progress = setInterval(() => process.stderr.write(`\r${done}/${requests} requests`), 1000);
@@ -116,6 +122,10 @@ try {
     maxRequests: requests,
     next: (sequence) => {
       done = sequence + 1;
+      if (sequence >= nextSample) {
+        nextSample += Math.ceil(requests / 10);
+        void heapMb().then((heap) => series.push({ requests: sequence, rssMb: Math.round(rssMb(pid)), heapMb: Math.round(heap) }));
+      }
       return schedule[sequence % schedule.length] as LoadRequest;
     },
   });
@@ -137,7 +147,7 @@ try {
   console.log(
     `gateway RSS: before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, after ${after.toFixed(0)} MB`,
   );
-  console.log(JSON.stringify({ bench: "load", requests, all, byKind, rssMb: { before, peak, after } }));
+  console.log(JSON.stringify({ bench: "load", requests, all, byKind, rssMb: { before, peak, after }, series }));
 } finally {
   await services.stop();
 }
