@@ -124,7 +124,9 @@ try {
       done = sequence + 1;
       if (sequence >= nextSample) {
         nextSample += Math.ceil(requests / 10);
-        void heapMb().then((heap) => series.push({ requests: sequence, rssMb: Math.round(rssMb(pid)), heapMb: Math.round(heap) }));
+        void heapMb().then((heap) =>
+          series.push({ requests: sequence, rssMb: Math.round(rssMb(pid)), heapMb: Math.round(heap) }),
+        );
       }
       return schedule[sequence % schedule.length] as LoadRequest;
     },
@@ -147,7 +149,11 @@ try {
   console.log(
     `gateway RSS: before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, after ${after.toFixed(0)} MB`,
   );
-  console.log(JSON.stringify({ bench: "load", requests, all, byKind, rssMb: { before, peak, after }, series }));
+  const points = series.map((point) => `${point.requests}: ${point.rssMb}/${point.heapMb}`);
+  console.log(`RSS / JS heap used (MB) after n requests: ${points.join(", ")}`);
+  console.log(
+    JSON.stringify({ bench: "load", requests, all, byKind, rssMb: { before, peak, after }, series }),
+  );
 } finally {
   await services.stop();
 }
