@@ -25,7 +25,9 @@ const levels = values.concurrency.split(",").map(Number);
 
 async function imageUrl(name: string): Promise<string> {
   if (name !== "tiny") return receiptDataUrl(name);
-  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#fff" } }).png().toBuffer();
+  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#fff" } })
+    .png()
+    .toBuffer();
   return `data:image/png;base64,${png.toString("base64")}`;
 }
 
