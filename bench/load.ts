@@ -98,7 +98,7 @@ const mix: Array<[number, LoadRequest]> = [
 const schedule = mix.flatMap(([weight, request]) => Array.from({ length: weight }, () => request));
 
 const services = await startEmulatorAndGateway({ UPSTREAM_MAX_QUEUE: "4096" });
-const { emulator, gateway } = services;
+const { gateway } = services;
 
 try {
   const pid = gateway.process.pid;

@@ -44,7 +44,8 @@ describe("metrics", () => {
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     // The gateway asked vLLM for usage on the stream (for metrics) but the client, who did not, gets none.
-    expect((emulator.chatRequests[1]?.body as { stream_options?: unknown }).stream_options).toEqual({
+    const streamed = (emulator.chatRequests[1]?.body ?? {}) as { stream_options?: unknown };
+    expect(streamed.stream_options).toEqual({
       include_usage: true,
     });
     expect(chunks.some((chunk) => chunk.usage)).toBe(false);

@@ -4,13 +4,13 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSroieSample, sroieTruthText } from "../../../gateway/eval/sroie-dataset.ts";
 import {
   createEmbeddedEngine,
   type EmbeddedEngine,
 } from "../../../gateway/engines/embedded/create-embedded-engine.ts";
 import { EngineUnavailableError } from "../../../gateway/engines/engine-errors.ts";
 import type { RecognitionResult } from "../../../gateway/engines/ocr-engine.ts";
+import { loadSroieSample, sroieTruthText } from "../../../gateway/eval/sroie-dataset.ts";
 import { characterErrorRate, characterErrors, errorRate } from "../../../gateway/eval/text-metrics.ts";
 
 const SAMPLE = path.resolve(process.cwd(), "../shared/datasets/sroie-sample");
