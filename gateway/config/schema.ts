@@ -109,6 +109,8 @@ export const configSchema = z.object({
       .default("/"),
   ),
   MCP_ENABLED: flag(true),
+  MCP_ALLOWED_HOSTS: list([]),
+  MCP_ALLOWED_ORIGINS: list([]),
   API_KEYS: list([]),
   API_KEYS_FILE: optionalString,
   JWT_SECRET: optionalString,

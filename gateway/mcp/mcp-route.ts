@@ -32,6 +32,16 @@ export function mcpRoute(deps: AppDependencies) {
   if (!deps.config.MCP_ENABLED) return app;
   const tools = availableOcrTools(deps);
   const inFlight = new InFlightCalls();
+  const { MCP_ALLOWED_HOSTS: hosts, MCP_ALLOWED_ORIGINS: origins } = deps.config;
+  // DNS-rebinding protection (the MCP spec asks servers to validate Origin): on when either list is set.
+  const protection =
+    hosts.length > 0 || origins.length > 0
+      ? {
+          enableDnsRebindingProtection: true,
+          ...(hosts.length > 0 ? { allowedHosts: [...hosts] } : {}),
+          ...(origins.length > 0 ? { allowedOrigins: [...origins] } : {}),
+        }
+      : {};
 
   return app
     .post("/mcp", async (c) => {
@@ -56,7 +66,7 @@ export function mcpRoute(deps: AppDependencies) {
         tools,
       );
       // No `sessionIdGenerator`: stateless mode. The body is read above, within MAX_BODY_BYTES.
-      const transport = new WebStandardStreamableHTTPServerTransport();
+      const transport = new WebStandardStreamableHTTPServerTransport(protection);
       await server.connect(transport);
       // Closing the server aborts its tool calls (`extra.signal`), which aborts fetches and model requests.
       const close = () => void server.close();
