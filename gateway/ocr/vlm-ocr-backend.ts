@@ -1,4 +1,4 @@
-import { BadGatewayError, type GatewayError } from "../errors.ts";
+import { BadGatewayError, BadRequestError, type GatewayError } from "../errors.ts";
 import type { ImageLimits } from "../images/image-limits.ts";
 import { toDataUrl } from "../images/normalize-image.ts";
 import {
@@ -69,9 +69,15 @@ export class VlmOcrBackend implements OcrBackend {
     });
     if (options.tableFormat != null) built.parserOptions.tableFormat = options.tableFormat;
     if (options.maxTokens != null) {
-      const maxTokens = Math.min(options.maxTokens, this.options.maxTokensCap);
-      built.sampling.max_tokens = maxTokens;
-      built.retrySampling.max_tokens = maxTokens;
+      if (options.maxTokens > this.options.maxTokensCap) {
+        throw new BadRequestError(
+          "max_tokens_too_large",
+          `max_tokens may be at most ${this.options.maxTokensCap} (MAX_TOKENS_CAP).`,
+          { param: "max_tokens" },
+        );
+      }
+      built.sampling.max_tokens = options.maxTokens;
+      built.retrySampling.max_tokens = options.maxTokens;
     }
     return { task, options, built };
   }

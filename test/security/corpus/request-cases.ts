@@ -135,6 +135,12 @@ export function requestCases(): BadInputCase[] {
       "unknown_task",
     ],
     [
+      "max_tokens over the cap",
+      mistral({ type: "image_url", image_url: receiptUrl }, { task: "text", max_tokens: 1_000_000 }),
+      400,
+      "max_tokens_too_large",
+    ],
+    [
       "unknown model",
       mistral({ type: "image_url", image_url: receiptUrl }, { model: "gpt-5" }),
       404,
