@@ -9,6 +9,8 @@ import { EmbeddedChatBackend } from "./backends/embedded-chat-backend.ts";
 import { VllmBackend } from "./backends/vllm-backend.ts";
 import { ModelNames } from "./chat/model-names.ts";
 import type { GatewayConfig } from "./config/schema.ts";
+import { PdfRenderPool } from "./documents/pdf-render-pool.ts";
+import { openPdf } from "./documents/render-pdf-pages.ts";
 import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.ts";
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
@@ -179,6 +181,10 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     }),
     models: new ModelNames(config.MODEL, config.MODEL_ALIASES),
     authenticator: createAuth(config),
+    pdf:
+      config.PDF_RENDER_WORKERS > 0
+        ? new PdfRenderPool(config.PDF_RENDER_WORKERS)
+        : { open: openPdf, close: async () => {} },
     rateLimiter: config.RATE_LIMIT_PER_MINUTE > 0 ? new RateLimiter(config.RATE_LIMIT_PER_MINUTE) : undefined,
     sampling: { ...profile.sampling },
     metrics,

@@ -43,6 +43,7 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     logger.info({ signal }, "shutting down");
     await shutdownGracefully(server, config.SHUTDOWN_GRACE_MS);
     await deps.backend.close();
+    await deps.pdf.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

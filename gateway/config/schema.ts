@@ -91,6 +91,7 @@ export const configSchema = z.object({
   IMAGE_MAX_PIXELS: integer(2048 * 2048, 4096),
   PDF_MAX_PAGES: integer(1000, 1),
   PAGE_CONCURRENCY: integer(4, 1),
+  PDF_RENDER_WORKERS: integer(1, 0),
   FFMPEG_PATH: optionalString,
   FETCH_TIMEOUT_MS: integer(15_000, 1),
   FETCH_MAX_BYTES: integer(50 * 1024 * 1024, 1024),

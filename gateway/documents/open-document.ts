@@ -4,6 +4,7 @@ import type { ImageLimits } from "../images/image-limits.ts";
 import { countImagePages, type NormalizedImage, normalizeImage } from "../images/normalize-image.ts";
 import { extractVideoFrames } from "./extract-video-frames.ts";
 import { parsePageSelection } from "./page-selection.ts";
+import type { OpenPdfFn } from "./pdf-render-pool.ts";
 import { openPdf } from "./render-pdf-pages.ts";
 
 /** One page of a document, loaded on demand so pages can be prepared concurrently and in bounded memory. */
@@ -31,6 +32,8 @@ export interface OpenDocumentOptions {
   timestamps?: readonly number[] | string | undefined;
   ffmpegPath?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** Where PDFs are parsed and drawn (a worker pool in the gateway); default: in this thread. */
+  openPdf?: OpenPdfFn | undefined;
 }
 
 /**
@@ -86,7 +89,7 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
   }
   const pageSpec = options.pages ?? undefined;
   if (kind === "pdf") {
-    const pdf = await openPdf(bytes, { maxPages: options.maxPages });
+    const pdf = await (options.openPdf ?? openPdf)(bytes, { maxPages: options.maxPages });
     const indexes = parsePageSelection(pageSpec, pdf.pageCount, { maxPages: options.maxPages });
     return {
       kind: "pdf",

@@ -63,6 +63,7 @@ export async function runEvalCli(argv: readonly string[]): Promise<number> {
     return report.failed === report.documents ? 1 : 0;
   } finally {
     await deps.backend.close();
+    await deps.pdf.close();
   }
 }
 

@@ -5,6 +5,7 @@ import type { ChatBackend } from "../backends/backend.ts";
 import type { SamplingDefaults } from "../chat/apply-model-defaults.ts";
 import type { ModelNames } from "../chat/model-names.ts";
 import type { GatewayConfig } from "../config/schema.ts";
+import type { OpenPdfFn } from "../documents/pdf-render-pool.ts";
 import type { RemoteFileFetcher } from "../fetching/fetch-remote-file.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { OcrBackend } from "../ocr/ocr-backend.ts";
@@ -29,6 +30,8 @@ export interface AppDependencies {
   tasks: TaskRegistry;
   fetcher: RemoteFileFetcher;
   authenticator: Authenticator;
+  /** Where PDF pages are rendered (worker threads unless PDF_RENDER_WORKERS=0). */
+  pdf: { open: OpenPdfFn; close(): Promise<void> };
   rateLimiter?: RateLimiter | undefined;
   models: ModelNames;
   sampling: SamplingDefaults;

@@ -30,6 +30,7 @@ export async function runMcpStdio(argv: readonly string[]): Promise<void> {
       server
         .close()
         .then(() => deps.backend.close())
+        .then(() => deps.pdf.close())
         .then(resolve, reject);
     };
     process.stdin.once("end", stop);

@@ -13,7 +13,7 @@ import { invalidModelOutput } from "./vlm-ocr-backend.ts";
 /** What the OCR service needs from the app: a subset of `AppDependencies`, so tests can pass less. */
 export type OcrServiceDependencies = Pick<
   AppDependencies,
-  "config" | "ocr" | "tasks" | "models" | "fetcher" | "metrics"
+  "config" | "ocr" | "tasks" | "models" | "fetcher" | "metrics" | "pdf"
 >;
 
 export interface OcrJobInput {
@@ -77,6 +77,7 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
     timestamps: request.timestamps,
     ffmpegPath: config.FFMPEG_PATH,
     signal,
+    openPdf: deps.pdf.open,
   });
 
   async function run(emit?: OcrEventSink): Promise<OcrResponse> {
