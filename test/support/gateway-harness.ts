@@ -47,6 +47,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
       await deps.backend.close();
+      await deps.pdf.close();
     },
   };
 }
