@@ -1,4 +1,5 @@
-import { BadGatewayError, BadRequestError, type GatewayError } from "../errors.ts";
+import { assertMaxTokensWithinCap } from "../chat/max-tokens-cap.ts";
+import { BadGatewayError, type GatewayError } from "../errors.ts";
 import type { ImageLimits } from "../images/image-limits.ts";
 import { toDataUrl } from "../images/normalize-image.ts";
 import {
@@ -69,13 +70,7 @@ export class VlmOcrBackend implements OcrBackend {
     });
     if (options.tableFormat != null) built.parserOptions.tableFormat = options.tableFormat;
     if (options.maxTokens != null) {
-      if (options.maxTokens > this.options.maxTokensCap) {
-        throw new BadRequestError(
-          "max_tokens_too_large",
-          `max_tokens may be at most ${this.options.maxTokensCap} (MAX_TOKENS_CAP).`,
-          { param: "max_tokens" },
-        );
-      }
+      assertMaxTokensWithinCap(options.maxTokens, this.options.maxTokensCap);
       built.sampling.max_tokens = options.maxTokens;
       built.retrySampling.max_tokens = options.maxTokens;
     }
@@ -84,11 +79,13 @@ export class VlmOcrBackend implements OcrBackend {
 
   async runPage(page: PreparedPage, prepared: PreparedTask, context: PageContext): Promise<PageResult> {
     const { built, options } = prepared as VlmPreparedTask;
-    const first = await this.#attempt(page, built, built.sampling, context);
+    // Encoded once per page: a retry sends the same image.
+    const imageUrl = toDataUrl(page.image);
+    const first = await this.#attempt(imageUrl, built, built.sampling, context);
     let final = first;
     if (first.problem !== undefined) {
       context.onRetry?.(first.problem);
-      final = await this.#attempt(page, built, built.retrySampling, context);
+      final = await this.#attempt(imageUrl, built, built.retrySampling, context);
     }
     const warnings = [...("warnings" in final.parsed ? final.parsed.warnings : [])];
     if (first.problem !== undefined) warnings.unshift(`retried once: ${first.problem}`);
@@ -122,7 +119,7 @@ export class VlmOcrBackend implements OcrBackend {
   }
 
   async #attempt(
-    page: PreparedPage,
+    imageUrl: string,
     built: BuiltTaskPrompt,
     sampling: UpstreamSampling,
     context: PageContext,
@@ -135,7 +132,7 @@ export class VlmOcrBackend implements OcrBackend {
         {
           role: "user",
           content: [
-            { type: "image_url", image_url: { url: toDataUrl(page.image) } },
+            { type: "image_url", image_url: { url: imageUrl } },
             { type: "text", text: built.prompt },
           ],
         },

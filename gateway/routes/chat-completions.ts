@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { applyModelDefaults } from "../chat/apply-model-defaults.ts";
 import { chatRequestSchema } from "../chat/chat-request.ts";
 import { inlineRemoteImages } from "../chat/inline-remote-images.ts";
-import { BadRequestError } from "../errors.ts";
+import { assertMaxTokensWithinCap } from "../chat/max-tokens-cap.ts";
 import { parseJsonBody } from "../http/parse-json-body.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 
@@ -17,14 +17,7 @@ export function chatCompletionsRoute({
 }: AppDependencies) {
   return new Hono<AppEnv>().post("/v1/chat/completions", async (c) => {
     const request = await parseJsonBody(c, chatRequestSchema, config.MAX_BODY_BYTES);
-    const maxTokens = request.max_tokens ?? request.max_completion_tokens;
-    if (maxTokens != null && maxTokens > config.MAX_TOKENS_CAP) {
-      throw new BadRequestError(
-        "max_tokens_too_large",
-        `max_tokens may be at most ${config.MAX_TOKENS_CAP} (MAX_TOKENS_CAP).`,
-        { param: "max_tokens" },
-      );
-    }
+    assertMaxTokensWithinCap(request.max_tokens ?? request.max_completion_tokens, config.MAX_TOKENS_CAP);
     const inlined = await inlineRemoteImages(request, {
       fetcher,
       maxImages: config.MAX_IMAGES_PER_REQUEST,
