@@ -111,12 +111,3 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
 
   return { task, pageCount: document.pages.length, run, close: () => document.close() };
 }
-
-/** Prepares and runs an OCR job in one go (see `prepareOcrJob`); `emit` receives the page events. */
-export async function runOcrTask(
-  deps: OcrServiceDependencies,
-  input: OcrJobInput & { emit?: OcrEventSink },
-): Promise<OcrResponse> {
-  const job = await prepareOcrJob(deps, input);
-  return job.run(input.emit);
-}
