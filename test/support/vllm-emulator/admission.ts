@@ -2,21 +2,14 @@ import type { ServerResponse } from "node:http";
 import type { SchedulerTicket } from "./capacity.ts";
 import type { EmulatorCore } from "./emulator-core.ts";
 import { errorBody, streamErrorData, VllmError } from "./errors.ts";
-import type { GenerationPlan } from "./generation-plan.ts";
 import { sendJson } from "./http-io.ts";
-import type { ResponseShape } from "./response-shapes.ts";
-import { SequenceRun } from "./sequence-run.ts";
+import { SequenceRun, type SequenceSettings } from "./sequence-run.ts";
 
-export interface AdmissionRequest {
-  res: ServerResponse;
-  shape: ResponseShape;
-  plan: GenerationPlan;
-  stream: boolean;
-  includeUsage: boolean;
-  continuousUsage: boolean;
-  promptTokens: number;
-  arrivedAt: number;
-}
+/** What a chat request brings to the scheduler; the core adds the rest of a sequence's settings. */
+export type AdmissionRequest = Pick<
+  SequenceSettings,
+  "res" | "shape" | "plan" | "stream" | "includeUsage" | "continuousUsage" | "promptTokens" | "arrivedAt"
+>;
 
 /** vLLM's `include_usage`: only when streaming with stream_options, whose include_usage defaults to true. */
 export function includeUsageOf(stream: boolean, streamOptions: unknown): boolean {
