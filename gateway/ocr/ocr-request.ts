@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OUTPUT_FORMATS } from "../output-formats/output-format.ts";
 
 const imageUrlDocument = z.looseObject({
   type: z.literal("image_url"),
@@ -38,6 +39,8 @@ export const ocrRequestSchema = z.looseObject({
   stream: z.boolean().optional(),
   max_tokens: z.number().int().positive().optional(),
   timestamps: timestampList.optional(),
+  /** `json` (default), or an archive format built from the spotting task's boxes: `pdf`, `alto`, `hocr`. */
+  output_format: z.enum(OUTPUT_FORMATS).optional(),
 });
 
 export type OcrRequest = z.infer<typeof ocrRequestSchema>;

@@ -7,7 +7,7 @@ import { buildOcrResponse, type OcrResponse } from "./ocr-response.ts";
 import type { OcrEventSink } from "./ocr-types.ts";
 import type { DocumentSource } from "./read-ocr-input.ts";
 import { runOcr } from "./run-ocr.ts";
-import { requestedTaskName, taskOptionsFrom } from "./task-options.ts";
+import { checkOutputFormat, requestedTaskName, taskOptionsFrom } from "./task-options.ts";
 import { invalidModelOutput } from "./vlm-ocr-backend.ts";
 
 /** What the OCR service needs from the app: a subset of `AppDependencies`, so tests can pass less. */
@@ -35,6 +35,8 @@ export interface OcrJob {
   task: TaskDefinition;
   /** Pages that will be read (the selection, not the document's length). */
   pageCount: number;
+  /** The document's bytes (after fetching a URL), e.g. to build a searchable PDF on them. */
+  bytes: Buffer;
   /** Reads the pages and builds the answer; closes the document whatever happens. Call once. */
   run(emit?: OcrEventSink): Promise<OcrResponse>;
   /** Closes the document without reading it (when the caller gives up before `run`). */
@@ -68,6 +70,7 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
   models.resolve(request.model);
   const task = tasks.get(requestedTaskName(request, input.shape));
   input.onTask?.(task);
+  checkOutputFormat(request, task);
   const prepared = ocr.prepareTask(task, taskOptionsFrom(request, task));
   const bytes = await documentBytes(deps, input.source, signal);
   const document = await openDocument(bytes, {
@@ -109,5 +112,5 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
     }
   }
 
-  return { task, pageCount: document.pages.length, run, close: () => document.close() };
+  return { task, pageCount: document.pages.length, bytes, run, close: () => document.close() };
 }

@@ -1,10 +1,12 @@
 import { BadRequestError } from "../errors.ts";
+import { isArchiveFormat } from "../output-formats/output-format.ts";
 import { checkSchemaSupported, normaliseAnnotationFormat, type TaskDefinition } from "../tasks/index.ts";
 import type { TaskOptions } from "./ocr-backend.ts";
 import { type OcrRequest, VARIABLE_FIELDS } from "./ocr-request.ts";
 
 /**
- * The task to run: the one named, else field extraction when keys or a schema were given, else `document`
+ * The task to run: the one named, else field extraction when keys or a schema were given, else `spotting`
+ * when an archive output format (which needs line boxes) was asked for, else `document`
  * for Mistral-style JSON (Mistral OCR answers Markdown with tables and figure regions) and `text` for
  * multipart uploads (the seed's behaviour).
  */
@@ -13,6 +15,7 @@ export function requestedTaskName(request: OcrRequest, shape: "multipart" | "jso
   const wantsFields =
     request.fields != null || request.schema != null || request.document_annotation_format != null;
   if (wantsFields) return "fields";
+  if (isArchiveFormat(request.output_format)) return "spotting";
   return shape === "json" ? "document" : "text";
 }
 
@@ -60,4 +63,26 @@ export function taskOptionsFrom(request: OcrRequest, task: TaskDefinition): Task
     maxTokens: request.max_tokens,
     includeImageBase64: request.include_image_base64 === true,
   };
+}
+
+/**
+ * Archive output formats place words by their boxes, so they need the spotting task, and they are whole
+ * files, so they cannot stream: both are the caller's mistake, answered before any model time is spent.
+ */
+export function checkOutputFormat(request: OcrRequest, task: TaskDefinition): void {
+  if (!isArchiveFormat(request.output_format)) return;
+  if (task.parser !== "spotting") {
+    throw new BadRequestError(
+      "incompatible_output_format",
+      `\`output_format: ${request.output_format}\` needs text positions: use task \`spotting\` (the default with it), not "${task.name}".`,
+      { param: "output_format" },
+    );
+  }
+  if (request.stream === true) {
+    throw new BadRequestError(
+      "incompatible_output_format",
+      `\`output_format: ${request.output_format}\` is a whole file and cannot be streamed: leave out \`stream\`.`,
+      { param: "stream" },
+    );
+  }
 }

@@ -40,6 +40,9 @@ const OCR_FIELD_DESCRIPTIONS: Record<string, string> = {
   stream: "true: answer as Server-Sent Events (page.start, delta, page.retry, page.done, done, error).",
   max_tokens: "Upper bound on generated tokens per page (capped by MAX_TOKENS_CAP).",
   timestamps: 'Video input: seconds to read frames at, a list or "0,12.5". Default: the first frame.',
+  output_format:
+    "`json` (default); `pdf` (searchable PDF: the pages with an invisible text layer), `alto` (ALTO 4 XML) or " +
+    "`hocr` (hOCR XHTML), built from the spotting task's boxes (the default task with them); not with `stream`.",
 };
 
 const CHAT_FIELD_DESCRIPTIONS: Record<string, string> = {

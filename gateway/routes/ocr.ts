@@ -3,6 +3,9 @@ import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 import { ocrEventStream } from "../ocr/ocr-event-stream.ts";
 import { prepareOcrJob } from "../ocr/ocr-service.ts";
 import { readOcrInput } from "../ocr/read-ocr-input.ts";
+import { archiveFileName, describeArchiveFormat, isArchiveFormat } from "../output-formats/output-format.ts";
+import { renderArchiveFormat } from "../output-formats/render-archive-format.ts";
+import { gatewayVersion } from "../version.ts";
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -40,6 +43,26 @@ export function ocrRoute(deps: AppDependencies) {
         logger.warn({ requestId, code: error.code, status: error.status }, "ocr stream failed");
       });
       return c.body(stream, 200, SSE_HEADERS);
+    }
+    const format = request.output_format;
+    if (isArchiveFormat(format)) {
+      const response = await job.run();
+      const body = await renderArchiveFormat(
+        format,
+        {
+          response,
+          bytes: job.bytes,
+          name: source.name,
+          software: { name: "ocr-gateway", version: gatewayVersion() },
+        },
+        ocr.imageLimits,
+      );
+      const { contentType } = describeArchiveFormat(format);
+      const fileName = archiveFileName(format, source.name);
+      return c.body(new Uint8Array(body), 200, {
+        "content-type": contentType,
+        "content-disposition": `attachment; filename="${fileName.replace(/[^\x20-\x7e]|"/g, "_")}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+      });
     }
     return c.json(await job.run());
   });
