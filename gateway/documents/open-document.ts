@@ -10,8 +10,11 @@ import { openPdf } from "./render-pdf-pages.ts";
 /** One page of a document, loaded on demand so pages can be prepared concurrently and in bounded memory. */
 export interface DocumentPage {
   index: number;
-  /** `dpi`: the render resolution of a PDF page; `IMAGE_DPI` for images and video frames. */
-  load(signal?: AbortSignal): Promise<{ image: NormalizedImage; dpi: number }>;
+  /**
+   * `dpi`: the render resolution of a PDF page; `IMAGE_DPI` for images and video frames. `warnings`: what the
+   * image lacks (e.g. an embedded image over the pixel limit, left out of a PDF page).
+   */
+  load(signal?: AbortSignal): Promise<{ image: NormalizedImage; dpi: number; warnings?: string[] }>;
 }
 
 export interface OpenedDocument {
@@ -89,7 +92,11 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
   }
   const pageSpec = options.pages ?? undefined;
   if (kind === "pdf") {
-    const pdf = await (options.openPdf ?? openPdf)(bytes, { maxPages: options.maxPages });
+    const pdf = await (options.openPdf ?? openPdf)(
+      bytes,
+      { maxPages: options.maxPages, maxImagePixels: options.limits.maxInputPixels },
+      options.signal,
+    );
     const indexes = parsePageSelection(pageSpec, pdf.pageCount, { maxPages: options.maxPages });
     return {
       kind: "pdf",
@@ -105,6 +112,7 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
           return {
             image: pdfPageImage(page.data, page.mediaType, page.width, page.height),
             dpi: Math.round(page.dpi),
+            warnings: page.warnings,
           };
         },
       })),

@@ -42,6 +42,20 @@ export class RoundRobinQueue<T> {
     return true;
   }
 
+  /** Removes and returns every item `matches` accepts. */
+  removeWhere(matches: (item: T) => boolean): T[] {
+    const removed: T[] = [];
+    for (const [group, items] of this.#groups) {
+      const kept = items.filter((item) => !matches(item));
+      if (kept.length === items.length) continue;
+      removed.push(...items.filter(matches));
+      if (kept.length > 0) this.#groups.set(group, kept);
+      else this.#groups.delete(group);
+    }
+    this.#size -= removed.length;
+    return removed;
+  }
+
   /** Empties the queue and returns what it held. */
   drain(): T[] {
     const all = [...this.#groups.values()].flat();

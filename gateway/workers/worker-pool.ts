@@ -37,6 +37,8 @@ export interface PoolTask {
   /** Tasks of a group take turns with other groups' tasks. Default: a group of its own (plain FIFO). */
   group?: unknown;
   signal?: AbortSignal | undefined;
+  /** A label for `abortTagged`, for callers that abort many tasks with one listener rather than a signal each. */
+  tag?: unknown;
   /**
    * What an abort does to a running task: `"terminate"` kills its worker (a fresh one replaces it), `"abandon"`
    * (default) lets the worker finish and drops the result. A queued task is dropped either way.
@@ -127,13 +129,21 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
         group: task.group ?? {},
         resolve: resolve as (result: unknown) => void,
         reject,
-        onAbort: () => this.#abort(job),
+        onAbort: () => this.#abort(job, task.signal?.reason),
         settled: false,
       };
       task.signal?.addEventListener("abort", job.onAbort, { once: true });
       this.#queue.push(job.group, job);
       this.#dispatch();
     });
+  }
+
+  /** Aborts every queued or running task tagged `tag`, as an abort of its signal would. */
+  abortTagged(tag: unknown, reason: unknown): void {
+    const running = [...this.#slots].flatMap(({ running }) =>
+      running !== null && running.job.task.tag === tag ? [running.job] : [],
+    );
+    for (const job of [...this.#queue.removeWhere((job) => job.task.tag === tag), ...running]) this.#abort(job, reason);
   }
 
   /** Sends a message that expects no answer to the workers in `workerIds` that are still alive. */
@@ -204,7 +214,7 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
   }
 
   /** Fails the slot's task (if any) with `error`, kills the worker and starts another in its place. */
-  #replace(slot: Slot, error: Error): void {
+  #replace(slot: Slot, error: unknown): void {
     this.#slots.delete(slot);
     this.#replaced++;
     void slot.worker.kill();
@@ -285,12 +295,11 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
     this.#memoryTimer.unref();
   }
 
-  #abort(job: Job): void {
+  #abort(job: Job, reason: unknown): void {
     if (this.#queue.remove(job.group, job)) {
-      this.#settle(job, () => job.reject(job.task.signal?.reason));
+      this.#settle(job, () => job.reject(reason));
       return;
     }
-    const reason = job.task.signal?.reason;
     if (job.task.abortRunning === "terminate") {
       for (const slot of this.#slots) if (slot.running?.job === job) this.#replace(slot, reason);
     }
