@@ -8,7 +8,11 @@ import { openPdf, type PdfDocument } from "./render-pdf-pages.ts";
 // task at a time, in a process the gateway can SIGKILL mid-stroke. Documents stay open between pages.
 const send = process.send?.bind(process);
 if (!send) throw new Error("pdf-worker.ts must run in a forked child process");
-const post = (message: WorkerMessage<PdfTaskResult, PdfTaskFailure>) => send(message);
+const post = (message: WorkerMessage<PdfTaskResult, PdfTaskFailure>) => {
+  if (process.connected) send(message);
+};
+// A gateway that died without closing its pool (SIGKILL) leaves no worker behind.
+process.on("disconnect", () => process.exit(0));
 
 // pdf.js reports a dropped oversized image only as a console warning. Its warnings can quote document
 // content, so nothing is printed: they are kept for the page being drawn and turned into notes below.
@@ -65,6 +69,25 @@ process.on("message", (message: (PdfTask & { jobId: number }) | PdfForget) => {
   );
 });
 
+/**
+ * A one-page PDF with a line of Helvetica (no xref: pdf.js rebuilds it), drawn once before the worker reports
+ * ready, so a document's first page does not also pay for loading pdf.js's parser and the standard fonts.
+ */
+const WARM_UP_PDF = [
+  "%PDF-1.4",
+  "1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj",
+  "2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj",
+  "3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>> endobj",
+  "4 0 obj <</Length 32>> stream",
+  "BT /F1 12 Tf 9 30 Td (warm) Tj ET",
+  "endstream endobj",
+  "5 0 obj <</Type /Font /Subtype /Type1 /BaseFont /Helvetica>> endobj",
+  "trailer <</Root 1 0 R>>",
+  "%%EOF",
+].join("\n");
+
 const started = performance.now();
-await import("pdfjs-dist/legacy/build/pdf.mjs");
+const warmUp = await openPdf(Buffer.from(WARM_UP_PDF, "latin1"));
+await warmUp.renderPage(0, { targetLongSide: 64 });
+await warmUp.close();
 post({ type: "ready", loadMs: Math.round(performance.now() - started) });

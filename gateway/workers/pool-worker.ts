@@ -39,9 +39,6 @@ const PAGE_SIZE = 4096;
 
 /** A child process forked with an IPC channel (`serialization: "advanced"` to pass typed arrays) as a `PoolWorker`. */
 export function processWorker(child: ChildProcess): PoolWorker {
-  // Neither the process nor its channel keeps the gateway's event loop alive.
-  child.unref();
-  child.channel?.unref();
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
     // A send racing the child's death fails; the 'exit' handler reports it.
