@@ -39,12 +39,13 @@ describe("PdfRenderPool against hostile PDFs", () => {
   it(
     "stops a page past PDF_PAGE_TIMEOUT_MS with 422 pdf_page_timeout, replaces the worker, renders the next PDF",
     async () => {
-      const pool = startPool({ workers: 1, pageTimeoutMs: 1500 });
-      const document = await pool.open(await strokeHeavyPdf(), {});
+      // Long enough for an ordinary page on a loaded machine; the stroke-heavy page needs over a minute.
+      const pool = startPool({ workers: 1, pageTimeoutMs: 5000 });
+      const document = await pool.open(await strokeHeavyPdf(6), {});
       const error = await failure(document.renderPage(0));
       expect(error).toMatchObject({ status: 422, code: "pdf_page_timeout", param: "pages" });
       expect(error?.message).toContain("page 0");
-      expect(error?.message).toContain("1500 ms");
+      expect(error?.message).toContain("5000 ms limit (PDF_PAGE_TIMEOUT_MS)");
       await document.close();
       expect(await renderSmallPdf(pool)).toBeGreaterThan(0);
       expect(await pool.stats()).toMatchObject({ workers: 1, busy: 0, replaced: 1, openDocuments: 0 });
