@@ -99,7 +99,7 @@ describe("graceful shutdown", () => {
   it("exits within the grace period while a PDF worker is stuck drawing a stroke-heavy page", async () => {
     const url = await startServer({ SHUTDOWN_GRACE_MS: "1000", PDF_PAGE_TIMEOUT_MS: "600000" });
     const form = new FormData();
-    form.append("file", new Blob([await strokeHeavyPdf(8)], { type: "application/pdf" }), "strokes.pdf");
+    form.append("file", new Blob([new Uint8Array(await strokeHeavyPdf(8))], { type: "application/pdf" }), "strokes.pdf");
     const response = fetch(`${url}/v1/ocr`, { method: "POST", body: form }).catch(() => "cut");
     // Wait until a worker is drawing the page (the workers start on the first PDF).
     for (let attempt = 0; attempt < 600; attempt++) {
