@@ -58,6 +58,7 @@ export class PdfRenderPool {
       size: workers,
       maxWorkersPerGroup: Math.max(1, workers - 1),
       maxResidentBytes: memoryMb * 1024 * 1024,
+      readyWhen: "first",
       spawn: () =>
         processWorker(
           fork(ENTRY, [], {

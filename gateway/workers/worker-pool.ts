@@ -28,6 +28,8 @@ export interface WorkerPoolOptions<F> {
   maxResidentBytes?: number;
   /** Starts one worker speaking the protocol of `worker-messages.ts`. */
   spawn: () => PoolWorker;
+  /** `start` resolves once every worker is ready (default), or once the first is (the others join later). */
+  readyWhen?: "all" | "first";
   errors: WorkerPoolErrors<F>;
 }
 
@@ -99,16 +101,20 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
   }
 
   /**
-   * Starts `size` workers and resolves once every one is ready, with the slowest load time. Rejects with
-   * `errors.loadFailed` (and stops the others) when a worker cannot start.
+   * Starts `size` workers and resolves once every one is ready (or the first, see `readyWhen`), with the slowest
+   * load time waited for. Rejects with `errors.loadFailed` (and stops the others) when a worker cannot start.
    */
   static async start<R, F extends object = { message: string }>(
     options: WorkerPoolOptions<F>,
   ): Promise<{ pool: WorkerPool<R, F>; loadMs: number }> {
     const pool = new WorkerPool<R, F>(options);
     try {
-      const loadTimes = await Promise.all(Array.from({ length: options.size }, () => pool.#addSlot()));
-      return { pool, loadMs: Math.max(...loadTimes) };
+      const loads = Array.from({ length: options.size }, () => pool.#addSlot());
+      if (options.readyWhen === "first") {
+        for (const load of loads) load.catch(() => undefined);
+        return { pool, loadMs: await Promise.any(loads).catch(() => loads[0] as Promise<number>) };
+      }
+      return { pool, loadMs: Math.max(...(await Promise.all(loads))) };
     } catch (error) {
       await pool.close();
       throw error;
