@@ -183,7 +183,11 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     authenticator: createAuth(config),
     pdf:
       config.PDF_RENDER_WORKERS > 0
-        ? new PdfRenderPool(config.PDF_RENDER_WORKERS)
+        ? new PdfRenderPool({
+            workers: config.PDF_RENDER_WORKERS,
+            pageTimeoutMs: config.PDF_PAGE_TIMEOUT_MS,
+            memoryMb: config.PDF_WORKER_MEMORY_MB,
+          })
         : { open: openPdf, close: async () => {} },
     rateLimiter: config.RATE_LIMIT_PER_MINUTE > 0 ? new RateLimiter(config.RATE_LIMIT_PER_MINUTE) : undefined,
     sampling: { ...profile.sampling },

@@ -3,7 +3,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { BadRequestError, NotImplementedError, UnsupportedMediaTypeError } from "../errors.ts";
+import {
+  BadRequestError,
+  type GatewayError,
+  NotImplementedError,
+  UnsupportedMediaTypeError,
+} from "../errors.ts";
 
 const run = promisify(execFile);
 
@@ -11,8 +16,21 @@ export interface VideoFrameOptions {
   /** The ffmpeg binary (default `ffmpeg` on the PATH). */
   ffmpegPath?: string;
   signal?: AbortSignal;
-  /** Largest frame output accepted from ffmpeg, in bytes. */
+  /** Largest frame output accepted from ffmpeg, in bytes. Default 64 MiB. */
   maxFrameBytes?: number;
+}
+
+/** A video on disk, read one frame at a time. */
+export interface VideoFrames {
+  /** The video's length in seconds, when ffmpeg reports one. */
+  durationSeconds: number | undefined;
+  /**
+   * The frame at `seconds` as PNG. Calls run one after another (one ffmpeg per video at a time), so a request
+   * holds at most as many frames as it has pages in flight. A time with no frame → 400.
+   */
+  frameAt(seconds: number, signal?: AbortSignal): Promise<Buffer>;
+  /** Removes the video's temporary copy. */
+  close(): Promise<void>;
 }
 
 /** True when `ffmpegPath` runs (`ffmpeg -version`). */
@@ -25,16 +43,31 @@ export async function ffmpegAvailable(ffmpegPath = "ffmpeg"): Promise<boolean> {
   }
 }
 
+/** `ffmpeg -i` (no output) prints the container's length on stderr and exits 1; no length means unreadable. */
+async function probeDuration(ffmpeg: string, input: string, signal?: AbortSignal): Promise<number | undefined> {
+  const stderr = await run(ffmpeg, ["-hide_banner", "-i", input], {
+    timeout: 30_000,
+    ...(signal ? { signal } : {}),
+  }).then(
+    ({ stderr }) => stderr,
+    (error: { stderr?: string }) => {
+      signal?.throwIfAborted();
+      return error.stderr ?? "";
+    },
+  );
+  if (!/Stream #\d+:\d+.*Video:/.test(stderr)) {
+    throw new UnsupportedMediaTypeError("invalid_video", "The video could not be decoded.");
+  }
+  const match = /Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)/.exec(stderr);
+  return match ? Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]) : undefined;
+}
+
 /**
- * Grabs one PNG frame per timestamp (seconds) from a video with ffmpeg. The video goes to a private
- * temporary folder (MP4 needs a seekable file) that is removed in `finally`, whatever happens.
- * No ffmpeg → 501 `ffmpeg_not_available`; a file ffmpeg cannot read → 415; a timestamp past the end → 400.
+ * Copies a video to a private temporary folder (MP4 needs a seekable file) and checks that ffmpeg reads it.
+ * Frames are extracted later, one at a time, by `frameAt`. Call `close()` when done (the folder is removed).
+ * No ffmpeg → 501 `ffmpeg_not_available`; a file ffmpeg cannot read → 415 `invalid_video`.
  */
-export async function extractVideoFrames(
-  video: Uint8Array,
-  timestamps: readonly number[],
-  options: VideoFrameOptions = {},
-): Promise<Buffer[]> {
+export async function openVideo(video: Uint8Array, options: VideoFrameOptions = {}): Promise<VideoFrames> {
   const ffmpeg = options.ffmpegPath ?? "ffmpeg";
   if (!(await ffmpegAvailable(ffmpeg))) {
     throw new NotImplementedError(
@@ -43,52 +76,55 @@ export async function extractVideoFrames(
     );
   }
   const folder = await mkdtemp(path.join(tmpdir(), "ocr-video-"));
+  const input = path.join(folder, "input");
+  let durationSeconds: number | undefined;
   try {
-    const input = path.join(folder, "input");
     await writeFile(input, video, { mode: 0o600 });
-    const frames: Buffer[] = [];
-    for (const seconds of timestamps) {
-      let stdout: Buffer;
-      try {
-        ({ stdout } = await run(
-          ffmpeg,
-          [
-            "-v",
-            "error",
-            "-ss",
-            String(seconds),
-            "-i",
-            input,
-            "-frames:v",
-            "1",
-            "-f",
-            "image2pipe",
-            "-vcodec",
-            "png",
-            "-",
-          ],
-          {
-            encoding: "buffer",
-            maxBuffer: options.maxFrameBytes ?? 64 * 1024 * 1024,
-            timeout: 30_000,
-            ...(options.signal ? { signal: options.signal } : {}),
-          },
-        ));
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        throw new UnsupportedMediaTypeError("invalid_video", "The video could not be decoded.", {
-          cause: error,
-        });
-      }
-      if (stdout.length === 0) {
-        throw new BadRequestError("timestamp_out_of_range", `The video has no frame at ${seconds} s.`, {
-          param: "timestamps",
-        });
-      }
-      frames.push(stdout);
-    }
-    return frames;
-  } finally {
+    durationSeconds = await probeDuration(ffmpeg, input, options.signal);
+  } catch (error) {
     await rm(folder, { recursive: true, force: true });
+    throw error;
   }
+  let previous: Promise<unknown> = Promise.resolve();
+
+  async function extract(seconds: number, signal: AbortSignal | undefined): Promise<Buffer> {
+    let stdout: Buffer;
+    try {
+      ({ stdout } = await run(
+        ffmpeg,
+        [
+          ...["-v", "error", "-ss", String(seconds), "-i", input],
+          ...["-frames:v", "1", "-f", "image2pipe", "-vcodec", "png", "-"],
+        ],
+        {
+          encoding: "buffer",
+          maxBuffer: options.maxFrameBytes ?? 64 * 1024 * 1024,
+          timeout: 30_000,
+          ...(signal ? { signal } : {}),
+        },
+      ));
+    } catch (error) {
+      signal?.throwIfAborted();
+      throw new UnsupportedMediaTypeError("invalid_video", "The video could not be decoded.", { cause: error });
+    }
+    if (stdout.length === 0) throw timestampOutOfRange(seconds);
+    return stdout;
+  }
+
+  return {
+    durationSeconds,
+    frameAt(seconds, signal) {
+      const frame = previous.then(() => extract(seconds, signal));
+      previous = frame.catch(() => undefined);
+      return frame;
+    },
+    close: () => rm(folder, { recursive: true, force: true }),
+  };
+}
+
+/** 400 `timestamp_out_of_range` for a time the video has no frame at. */
+export function timestampOutOfRange(seconds: number): GatewayError {
+  return new BadRequestError("timestamp_out_of_range", `The video has no frame at ${seconds} s.`, {
+    param: "timestamps",
+  });
 }

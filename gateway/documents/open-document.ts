@@ -2,7 +2,7 @@ import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
 import { detectMediaType, isSupportedImageKind, mediaCategoryOf } from "../images/detect-media-type.ts";
 import type { ImageLimits } from "../images/image-limits.ts";
 import { countImagePages, type NormalizedImage, normalizeImage } from "../images/normalize-image.ts";
-import { extractVideoFrames } from "./extract-video-frames.ts";
+import { openVideo, timestampOutOfRange } from "./extract-video-frames.ts";
 import { parsePageSelection } from "./page-selection.ts";
 import type { OpenPdfFn } from "./pdf-render-pool.ts";
 import { openPdf } from "./render-pdf-pages.ts";
@@ -10,8 +10,11 @@ import { openPdf } from "./render-pdf-pages.ts";
 /** One page of a document, loaded on demand so pages can be prepared concurrently and in bounded memory. */
 export interface DocumentPage {
   index: number;
-  /** `dpi`: the render resolution of a PDF page; `IMAGE_DPI` for images and video frames. */
-  load(signal?: AbortSignal): Promise<{ image: NormalizedImage; dpi: number }>;
+  /**
+   * `dpi`: the render resolution of a PDF page; `IMAGE_DPI` for images and video frames. `warnings`: what the
+   * image lacks (e.g. an embedded image over the pixel limit, left out of a PDF page).
+   */
+  load(signal?: AbortSignal): Promise<{ image: NormalizedImage; dpi: number; warnings?: string[] }>;
 }
 
 export interface OpenedDocument {
@@ -89,7 +92,11 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
   }
   const pageSpec = options.pages ?? undefined;
   if (kind === "pdf") {
-    const pdf = await (options.openPdf ?? openPdf)(bytes, { maxPages: options.maxPages });
+    const pdf = await (options.openPdf ?? openPdf)(
+      bytes,
+      { maxPages: options.maxPages, maxImagePixels: options.limits.maxInputPixels },
+      options.signal,
+    );
     const indexes = parsePageSelection(pageSpec, pdf.pageCount, { maxPages: options.maxPages });
     return {
       kind: "pdf",
@@ -105,6 +112,7 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
           return {
             image: pdfPageImage(page.data, page.mediaType, page.width, page.height),
             dpi: Math.round(page.dpi),
+            warnings: page.warnings,
           };
         },
       })),
@@ -116,18 +124,28 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
     if (timestamps.length > options.maxPages) {
       throw new BadRequestError("too_many_timestamps", `At most ${options.maxPages} timestamps per request.`);
     }
-    const frames = await extractVideoFrames(bytes, timestamps, {
+    const video = await openVideo(bytes, {
       ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // Checked here so a time past the end is a 400 before any frame reaches the model.
+    const late = timestamps.find((seconds) => video.durationSeconds !== undefined && seconds >= video.durationSeconds);
+    if (late !== undefined) {
+      await video.close();
+      throw timestampOutOfRange(late);
+    }
     return {
       kind: "video",
-      pageCount: frames.length,
-      pages: frames.map((frame, index) => ({
+      pageCount: timestamps.length,
+      // Each frame is extracted when its page is read, so at most the pages in flight hold a frame.
+      pages: timestamps.map((seconds, index) => ({
         index,
-        load: async () => ({ image: await normalizeImage(frame, options.limits), dpi: IMAGE_DPI }),
+        load: async (signal) => ({
+          image: await normalizeImage(await video.frameAt(seconds, signal), options.limits),
+          dpi: IMAGE_DPI,
+        }),
       })),
-      close: async () => {},
+      close: () => video.close(),
     };
   }
   if (!isSupportedImageKind(kind)) {

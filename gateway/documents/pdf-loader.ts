@@ -8,11 +8,14 @@ export interface LoadPdfOptions {
   maxPages?: number;
   /** Embedded images above this many pixels are skipped by pdf.js rather than decoded. Default 100 MP. */
   maxImagePixels?: number;
+  /** Let pdf.js print its warnings (e.g. a dropped oversized image) with `console.warn`: for a worker that
+   * captures them. Default: errors only. */
+  reportWarnings?: boolean;
 }
 
 type Pdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
 
-const DEFAULT_MAX_IMAGE_PIXELS = 100_000_000;
+export const DEFAULT_MAX_IMAGE_PIXELS = 100_000_000;
 let pdfjsModule: Promise<Pdfjs> | undefined;
 
 /** pdf.js installs DOM polyfills when imported, so it is loaded on first use rather than at import time. */
@@ -48,7 +51,7 @@ export async function loadPdf(bytes: Uint8Array, options: LoadPdfOptions = {}): 
     wasmUrl: packageDirectory("wasm"),
     maxImageSize: options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS,
     // Warnings can quote font names or broken object data: keep pdf.js quiet.
-    verbosity: pdfjs.VerbosityLevel.ERRORS,
+    verbosity: options.reportWarnings ? pdfjs.VerbosityLevel.WARNINGS : pdfjs.VerbosityLevel.ERRORS,
   });
   let document: PDFDocumentProxy;
   try {

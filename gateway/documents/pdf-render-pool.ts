@@ -1,128 +1,201 @@
-import { Worker } from "node:worker_threads";
-import { GatewayError, InternalError } from "../errors.ts";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import {
+  GatewayError,
+  InternalError,
+  RateLimitError,
+  ServiceUnavailableError,
+  UnprocessableEntityError,
+} from "../errors.ts";
+import { processWorker } from "../workers/pool-worker.ts";
+import { type PoolTask, WorkerPool } from "../workers/worker-pool.ts";
 import type { LoadPdfOptions } from "./pdf-loader.ts";
-import type { PdfWorkerReply, PdfWorkerRequest, SerializedError } from "./pdf-worker-protocol.ts";
+import type { PdfForget, PdfTask, PdfTaskFailure, PdfTaskResult, SerializedError } from "./pdf-worker-protocol.ts";
 import type { PdfDocument, RenderedPage } from "./render-pdf-pages.ts";
 
-type PdfRequestBody = PdfWorkerRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;
+/** Opens PDFs for page rendering; `openPdf` renders in-process, `PdfRenderPool.open` in worker processes. */
+export type OpenPdfFn = (bytes: Uint8Array, options: LoadPdfOptions, signal?: AbortSignal) => Promise<PdfDocument>;
 
-interface Pending {
-  resolve(reply: Extract<PdfWorkerReply, { ok: true }>): void;
-  reject(error: unknown): void;
+export interface PdfRenderPoolOptions {
+  /** Worker processes. */
+  workers: number;
+  /** A page (or opening a document) that takes longer is stopped by killing its worker: 422 `pdf_page_timeout`. */
+  pageTimeoutMs: number;
+  /** Heap limit and resident-memory bound of each worker; a page that needs more: 422 `pdf_memory_limit`. */
+  memoryMb: number;
 }
 
-interface PdfWorkerSlot {
-  worker: Worker;
-  pending: Map<number, Pending>;
-  openDocuments: number;
-}
+const ENTRY = fileURLToPath(new URL("./pdf-worker-entry.mjs", import.meta.url));
 
 function deserialize(error: SerializedError): GatewayError {
   if (error.status !== undefined && error.type !== undefined && error.code !== undefined) {
-    return new GatewayError(error.status, error.type, error.code, error.message, {
-      param: error.param ?? null,
-    });
+    return new GatewayError(error.status, error.type, error.code, error.message, { param: error.param ?? null });
   }
-  return new InternalError("pdf_render_failed", "Rendering the PDF failed.", {
-    cause: new Error(error.message),
-  });
+  return new InternalError("pdf_render_failed", "Rendering the PDF failed.", { cause: new Error(error.message) });
 }
 
-/** Opens PDFs for page rendering; `openPdf` renders in-process, `PdfRenderPool.open` in worker threads. */
-export type OpenPdfFn = (bytes: Uint8Array, options: LoadPdfOptions) => Promise<PdfDocument>;
-
 /**
- * PDF parsing and drawing in worker threads, so a 50-page document does not stall every other request.
- * Workers start on first use and each keeps its documents open between pages; a document goes to the worker
- * with the fewest open documents. A worker that dies fails its jobs (500) and is replaced on next use.
+ * PDF parsing and drawing in child processes, so no document can stall the gateway or hog the renderer: every
+ * page (and every open) has a deadline, enforced by SIGKILL, which also stops a native canvas call that a
+ * worker thread's `terminate()` would wait for; each worker's memory is bounded; the queue serves documents
+ * in turn and one document may use all workers but one. A client's abort kills the worker drawing its page.
+ * A killed or crashed worker is replaced; its task fails (422 for deadline or memory, 503 `pdf_worker_crashed`).
+ * Workers start on first use.
  */
 export class PdfRenderPool {
-  readonly #slots: Array<PdfWorkerSlot | undefined>;
-  #nextId = 0;
+  readonly #options: PdfRenderPoolOptions;
+  #pool: Promise<WorkerPool<PdfTaskResult, PdfTaskFailure>> | undefined;
+  #openDocuments = 0;
+  #nextDocId = 0;
 
-  constructor(size: number) {
-    this.#slots = Array.from({ length: Math.max(1, size) }, () => undefined);
+  constructor(options: PdfRenderPoolOptions) {
+    this.#options = { ...options, workers: Math.max(1, options.workers) };
   }
 
-  #spawn(position: number): PdfWorkerSlot {
-    const worker = new Worker(new URL("./pdf-worker-entry.mjs", import.meta.url), { execArgv: [] });
-    const slot: PdfWorkerSlot = { worker, pending: new Map(), openDocuments: 0 };
-    worker.unref();
-    worker.on("message", (reply: PdfWorkerReply) => {
-      const pending = slot.pending.get(reply.id);
-      if (!pending) return;
-      slot.pending.delete(reply.id);
-      if (reply.ok) pending.resolve(reply);
-      else pending.reject(deserialize(reply.error));
-    });
-    const fail = (cause: unknown) => {
-      if (this.#slots[position] === slot) this.#slots[position] = undefined;
-      for (const pending of slot.pending.values()) {
-        pending.reject(
-          new InternalError("pdf_worker_crashed", "The PDF renderer stopped unexpectedly.", { cause }),
-        );
-      }
-      slot.pending.clear();
+  #start(): Promise<WorkerPool<PdfTaskResult, PdfTaskFailure>> {
+    const { workers, memoryMb } = this.#options;
+    this.#pool ??= WorkerPool.start<PdfTaskResult, PdfTaskFailure>({
+      size: workers,
+      maxWorkersPerGroup: Math.max(1, workers - 1),
+      maxResidentBytes: memoryMb * 1024 * 1024,
+      readyWhen: "first",
+      spawn: () =>
+        processWorker(
+          fork(ENTRY, [], {
+            execArgv: [`--max-old-space-size=${memoryMb}`],
+            serialization: "advanced",
+            stdio: ["ignore", "ignore", "inherit", "ipc"],
+          }),
+        ),
+      errors: {
+        busy: (retryAfter) =>
+          new RateLimitError("pdf_renderer_busy", "The PDF renderer is busy; retry later", {
+            headers: { "retry-after": String(retryAfter) },
+          }),
+        closed: () => new ServiceUnavailableError("pdf_renderer_closed", "The PDF renderer is shut down."),
+        crashed: (detail) =>
+          new ServiceUnavailableError("pdf_worker_crashed", `The PDF renderer stopped unexpectedly (${detail}).`),
+        failed: ({ error }) => deserialize(error),
+        loadFailed: (detail) =>
+          new ServiceUnavailableError("pdf_renderer_unavailable", `The PDF renderer could not start: ${detail}`),
+      },
+    }).then(
+      ({ pool }) => pool,
+      (error: unknown) => {
+        this.#pool = undefined;
+        throw error;
+      },
+    );
+    return this.#pool;
+  }
+
+  #task(docId: number, what: string, body: (workerId: number) => PdfTask, signal?: AbortSignal): PoolTask {
+    const { pageTimeoutMs, memoryMb } = this.#options;
+    return {
+      group: docId,
+      tag: signal,
+      abortRunning: "terminate",
+      timeoutMs: pageTimeoutMs,
+      timeoutError: () =>
+        new UnprocessableEntityError(
+          what === "open" ? "pdf_open_timeout" : "pdf_page_timeout",
+          `${what === "open" ? "Opening the PDF" : `Rendering page ${what}`} took longer than the ${pageTimeoutMs} ms limit (PDF_PAGE_TIMEOUT_MS); it is too complex to draw.`,
+          what === "open" ? {} : { param: "pages" },
+        ),
+      memoryError: () =>
+        new UnprocessableEntityError(
+          "pdf_memory_limit",
+          `${what === "open" ? "Opening the PDF" : `Rendering page ${what}`} needed more than the ${memoryMb} MB memory limit (PDF_WORKER_MEMORY_MB).`,
+        ),
+      message: (workerId) => ({ body: body(workerId) }),
     };
-    worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`PDF worker exited with ${code}`)));
-    this.#slots[position] = slot;
-    return slot;
-  }
-
-  #pick(): PdfWorkerSlot {
-    let best: { slot: PdfWorkerSlot; load: number } | undefined;
-    for (const [position, existing] of this.#slots.entries()) {
-      const slot = existing ?? this.#spawn(position);
-      if (!best || slot.openDocuments < best.load) best = { slot, load: slot.openDocuments };
-    }
-    return (best as { slot: PdfWorkerSlot }).slot;
-  }
-
-  #call(slot: PdfWorkerSlot, body: PdfRequestBody, transfer: ArrayBuffer[] = []) {
-    const id = ++this.#nextId;
-    return new Promise<Extract<PdfWorkerReply, { ok: true }>>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ ...body, id }, transfer);
-    });
   }
 
   /** Opens `bytes` in a worker (the bytes are copied, the caller's buffer stays usable). */
-  readonly open: OpenPdfFn = async (bytes, options) => {
-    const slot = this.#pick();
-    const docId = ++this.#nextId;
+  readonly open: OpenPdfFn = async (bytes, options, signal) => {
+    signal?.throwIfAborted();
+    const pool = await this.#start();
+    const docId = ++this.#nextDocId;
     const copy = new Uint8Array(bytes);
-    const opened = await this.#call(slot, { type: "open", docId, bytes: copy, options }, [copy.buffer]);
-    slot.openDocuments++;
+    /** Workers that were sent the bytes (ids are never reused, so a replaced worker gets them again). */
+    const holders = new Set<number>();
+    /** One abort listener per caller's signal for the whole document, not one per page. */
+    const linked = new Map<AbortSignal, () => void>();
+    const link = (target: AbortSignal | undefined) => {
+      if (!target || linked.has(target)) return;
+      const abort = () => pool.abortTagged(target, target.reason);
+      target.addEventListener("abort", abort, { once: true });
+      linked.set(target, abort);
+    };
+    const unlink = () => {
+      for (const [target, abort] of linked) target.removeEventListener("abort", abort);
+      linked.clear();
+    };
+
+    link(signal);
+    let opened: PdfTaskResult;
+    try {
+      opened = await pool.run(
+        this.#task(
+          docId,
+          "open",
+          (workerId) => {
+            holders.add(workerId);
+            return { type: "open", docId, bytes: copy, options };
+          },
+          signal,
+        ),
+      );
+    } catch (error) {
+      unlink();
+      pool.notify(holders, { type: "forget", docId } satisfies PdfForget);
+      throw error;
+    }
+    this.#openDocuments++;
     let closed = false;
     return {
       pageCount: opened.pageCount ?? 0,
-      renderPage: async (index, { signal, ...renderOptions } = {}): Promise<RenderedPage> => {
-        signal?.throwIfAborted();
-        const rendering = this.#call(slot, { type: "render", docId, index, options: renderOptions });
-        const reply = await (signal
-          ? Promise.race([
-              rendering,
-              new Promise<never>((_, reject) =>
-                signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
-              ),
-            ])
-          : rendering);
+      renderPage: async (index, { signal: pageSignal, ...renderOptions } = {}): Promise<RenderedPage> => {
+        if (closed) throw new Error("The PDF is closed");
+        pageSignal?.throwIfAborted();
+        link(pageSignal);
+        const reply = await pool.run(
+          this.#task(
+            docId,
+            String(index),
+            (workerId) => {
+              if (holders.has(workerId)) return { type: "render", docId, index, options: renderOptions };
+              holders.add(workerId);
+              return { type: "render", docId, index, options: renderOptions, open: { bytes: copy, options } };
+            },
+            pageSignal,
+          ),
+        );
         const page = reply.page as RenderedPage;
         return { ...page, data: Buffer.from(page.data.buffer, page.data.byteOffset, page.data.byteLength) };
       },
+      // Never waits on a worker: a dead one has nothing to free, a live one frees the document when it reads this.
       close: async () => {
         if (closed) return;
         closed = true;
-        slot.openDocuments--;
-        await this.#call(slot, { type: "close", docId }).catch(() => undefined);
+        this.#openDocuments--;
+        unlink();
+        pool.notify(holders, { type: "forget", docId } satisfies PdfForget);
       },
     };
   };
 
-  /** Stops every worker (pending jobs fail). */
+  /** The renderer's state for `/ready`: workers alive and busy, pages queued, workers replaced, open documents. */
+  async stats(): Promise<Record<string, number>> {
+    const pool = this.#pool && (await this.#pool.catch(() => undefined));
+    const { busy = 0, queued = 0, workers = 0, replaced = 0 } = pool?.stats() ?? {};
+    return { workers, busy, queued, replaced, openDocuments: this.#openDocuments };
+  }
+
+  /** Kills every worker (pending tasks fail with 503); returns within ~2 s whatever a worker is doing. */
   async close(): Promise<void> {
-    await Promise.all(this.#slots.map((slot) => slot?.worker.terminate()));
-    this.#slots.fill(undefined);
+    const pool = this.#pool && (await this.#pool.catch(() => undefined));
+    this.#pool = undefined;
+    await pool?.close();
   }
 }

@@ -1,5 +1,5 @@
-// Plain-JS entry of the PDF worker: registers tsx's TypeScript hooks in this thread, then loads the worker
-// (a Worker's execArgv `--import tsx` does not reach its entry module on Node 20; see the OCR engine's entry).
+// Plain-JS entry of a PDF worker process: registers tsx's TypeScript hooks, then loads the worker (resolving tsx
+// from this file rather than from the working directory, as `--import tsx` would).
 import { register } from "tsx/esm/api";
 
 register();

@@ -1,13 +1,38 @@
 import type { LoadPdfOptions } from "./pdf-loader.ts";
 import type { RenderedPage, RenderPageOptions } from "./render-pdf-pages.ts";
 
-/** Messages from the main thread to a PDF worker. */
-export type PdfWorkerRequest =
-  | { id: number; type: "open"; docId: number; bytes: Uint8Array; options: LoadPdfOptions }
-  | { id: number; type: "render"; docId: number; index: number; options: Omit<RenderPageOptions, "signal"> }
-  | { id: number; type: "close"; docId: number };
+/**
+ * Tasks for a PDF worker process. A render carries the document's bytes when that worker has not opened the
+ * document yet (any worker may draw any page, so one slow page never holds a document's other pages hostage).
+ */
+export type PdfTask =
+  | { type: "open"; docId: number; bytes: Uint8Array; options: LoadPdfOptions }
+  | {
+      type: "render";
+      docId: number;
+      index: number;
+      options: Omit<RenderPageOptions, "signal">;
+      open?: { bytes: Uint8Array; options: LoadPdfOptions };
+    };
 
-/** A `GatewayError` as it crosses the thread boundary. */
+/** Sent to the workers holding a document when it is closed; no answer is expected. */
+export interface PdfForget {
+  type: "forget";
+  docId: number;
+}
+
+/** What a task answers: the page count for `open`, the page for `render`. */
+export interface PdfTaskResult {
+  pageCount?: number;
+  page?: RenderedPage;
+}
+
+/** What a failed task reports besides its `jobId`. */
+export interface PdfTaskFailure {
+  error: SerializedError;
+}
+
+/** A `GatewayError` as it crosses the process boundary. */
 export interface SerializedError {
   status?: number;
   type?: string;
@@ -15,8 +40,3 @@ export interface SerializedError {
   param?: string | null;
   message: string;
 }
-
-/** Replies, matched to requests by `id`. */
-export type PdfWorkerReply =
-  | { id: number; ok: true; pageCount?: number; page?: RenderedPage }
-  | { id: number; ok: false; error: SerializedError };

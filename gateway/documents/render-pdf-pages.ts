@@ -28,6 +28,8 @@ export interface RenderedPage {
   /** Page size in PDF points (1/72 inch) as displayed, i.e. after the page's /Rotate. */
   pageWidthPt: number;
   pageHeightPt: number;
+  /** What the result lacks and why (e.g. an embedded image over the pixel limit that was left out). */
+  warnings: string[];
 }
 
 export interface PdfDocument {
@@ -125,6 +127,7 @@ async function renderPage(
       dpi: scale * POINTS_PER_INCH,
       pageWidthPt,
       pageHeightPt,
+      warnings: [],
     };
   } finally {
     page.cleanup();

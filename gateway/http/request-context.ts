@@ -31,7 +31,7 @@ export interface AppDependencies {
   fetcher: RemoteFileFetcher;
   authenticator: Authenticator;
   /** Where PDF pages are rendered (worker threads unless PDF_RENDER_WORKERS=0). */
-  pdf: { open: OpenPdfFn; close(): Promise<void> };
+  pdf: { open: OpenPdfFn; close(): Promise<void>; stats?(): Promise<Record<string, number>> };
   rateLimiter?: RateLimiter | undefined;
   models: ModelNames;
   sampling: SamplingDefaults;

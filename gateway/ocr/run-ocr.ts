@@ -32,7 +32,7 @@ export async function runOcr(options: RunOcrOptions): Promise<PageResult[]> {
     async (documentPage, _position, signal) => {
       emit({ event: "page.start", data: { index: documentPage.index } });
       const stopTimer = metrics.preprocessDuration.startTimer({ kind: imageSource });
-      const { image, dpi } = await documentPage.load(signal);
+      const { image, dpi, warnings = [] } = await documentPage.load(signal);
       stopTimer();
       metrics.images.inc({ source: imageSource });
       const page: PreparedPage = {
@@ -46,6 +46,7 @@ export async function runOcr(options: RunOcrOptions): Promise<PageResult[]> {
         onDelta: (text) => emit({ event: "delta", data: { index: documentPage.index, text } }),
         onRetry: (reason) => emit({ event: "page.retry", data: { index: documentPage.index, reason } }),
       });
+      if (warnings.length > 0) result.warnings = [...warnings, ...result.warnings];
       metrics.pages.inc({ task: task.task.name, backend: backend.name, outcome: result.finish_reason });
       emit({ event: "page.done", data: result });
       return result;

@@ -2,11 +2,16 @@ import { Hono } from "hono";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 
 /** `/health`: the process is alive. `/ready`: the backend can take work (some upstream answers `/health`). */
-export function healthRoutes({ backend }: AppDependencies) {
+export function healthRoutes({ backend, pdf }: AppDependencies) {
   return new Hono<AppEnv>()
     .get("/health", (c) => c.json({ status: "ok" }))
     .get("/ready", async (c) => {
       const status = await backend.checkReady(c.req.raw.signal);
-      return c.json({ status: status.ready ? "ready" : "unavailable", ...status }, status.ready ? 200 : 503);
+      // The PDF renderer's state is reported, not judged: its deadlines free a stuck worker within PDF_PAGE_TIMEOUT_MS.
+      const detail = pdf.stats ? { ...status.detail, pdf_renderer: await pdf.stats() } : status.detail;
+      return c.json(
+        { status: status.ready ? "ready" : "unavailable", ...status, detail },
+        status.ready ? 200 : 503,
+      );
     });
 }

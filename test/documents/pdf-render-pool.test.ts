@@ -4,7 +4,7 @@ import { openPdf } from "../../gateway/documents/render-pdf-pages.ts";
 import { GatewayError } from "../../gateway/errors.ts";
 import { buildReceiptPdf } from "../support/ocr-fixtures.ts";
 
-const pool = new PdfRenderPool(1);
+const pool = new PdfRenderPool({ workers: 1, pageTimeoutMs: 60_000, memoryMb: 1024 });
 afterAll(() => pool.close());
 
 describe("PdfRenderPool", () => {

@@ -95,9 +95,11 @@ describe("documents", () => {
       bed.emulator.setDefaultAnswer(() => {
         const n = arrivals++;
         peak = Math.max(peak, bed.emulator.runningRequests + 1);
-        // The first page to arrive is slow, so the pages after it overtake it.
+        // The first page to arrive is slow (long enough for the next page to be rendered, as a document's
+        // pages render one at a time when the PDF renderer keeps a worker free for other documents), so the
+        // pages after it overtake it.
         return n === 0
-          ? { tokens: ["slow ", "page ", "answer ", `${n}`], tokenDelayMs: 150 }
+          ? { tokens: ["slow ", "page ", "answer ", `${n}`], tokenDelayMs: 1000 }
           : { tokens: ["answer ", `${n}`], tokenDelayMs: 5 };
       });
       const response = await postOcrForm(

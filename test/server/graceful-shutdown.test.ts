@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../bench/lib/child-service.ts";
 import { receiptDataUrl } from "../support/fixtures.ts";
+import { strokeHeavyPdf } from "../documents/hostile-pdfs.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 
 let emulator: VllmEmulator;
@@ -94,4 +95,26 @@ describe("graceful shutdown", () => {
     expect(await body).not.toContain("[DONE]");
     await aborted;
   });
+
+  it("exits within the grace period while a PDF worker is stuck drawing a stroke-heavy page", async () => {
+    const url = await startServer({ SHUTDOWN_GRACE_MS: "1000", PDF_PAGE_TIMEOUT_MS: "600000" });
+    const form = new FormData();
+    form.append("file", new Blob([new Uint8Array(await strokeHeavyPdf(8))], { type: "application/pdf" }), "strokes.pdf");
+    const response = fetch(`${url}/v1/ocr`, { method: "POST", body: form }).catch(() => "cut");
+    // Wait until a worker is drawing the page (the workers start on the first PDF).
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const ready = (await (await fetch(`${url}/ready`)).json()) as { detail: { pdf_renderer?: { busy: number } } };
+      if ((ready.detail.pdf_renderer?.busy ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const exited = once(child as ChildProcess, "exit");
+    const started = Date.now();
+    child?.kill("SIGTERM");
+    const [code] = await exited;
+    // Grace (1 s) + the pool's close (≤ 2 s) + a loaded machine's slack; the page alone needs minutes.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(code).toBe(0);
+    expect(await response).not.toBeInstanceOf(Response);
+  }, 180_000);
 });

@@ -5,7 +5,7 @@ import { Worker } from "node:worker_threads";
 import "sharp";
 import { EngineUnavailableError } from "../engine-errors.ts";
 import type { OcrEngine, RecognitionResult } from "../ocr-engine.ts";
-import { WorkerPool } from "./worker-pool.ts";
+import { startRecognitionPool } from "./worker-pool.ts";
 import type { PpocrWorkerSettings } from "./worker-protocol.ts";
 
 /** The optionalDependencies the embedded engine needs (`npm ci --omit=optional` leaves them out). */
@@ -92,7 +92,7 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions = {}):
   if (!Number.isInteger(maxQueue) || maxQueue < 0)
     throw new RangeError(`maxQueue must be ≥ 0, got ${maxQueue}`);
 
-  const { pool, loadMs } = await WorkerPool.start<RecognitionResult>({
+  const { pool, loadMs } = await startRecognitionPool<RecognitionResult>({
     size: workers,
     maxQueue,
     spawn: () => spawnPpocrWorker(settings),

@@ -1,3 +1,4 @@
+import type { WorkerMessage as PoolWorkerMessage } from "../../workers/worker-messages.ts";
 import type { RecognitionResult } from "../ocr-engine.ts";
 
 /** Fixed per worker, passed as `workerData`. */
@@ -13,15 +14,11 @@ export interface RecognizeRequest {
   image: Uint8Array;
 }
 
-/** Worker → main thread; `T` is the job's result. */
-export type WorkerMessage<T = RecognitionResult> =
-  | { type: "ready"; loadMs: number }
-  | { type: "load-failed"; message: string; missingModule: boolean }
-  | { type: "result"; jobId: number; result: T }
-  | { type: "failed"; jobId: number; message: string; reason: "invalid-image" | "internal" };
-
-/** True for the error of an import that could not be resolved (a package left out by `--omit=optional`). */
-export function isMissingModule(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND";
+/** What a failed recognition reports besides its `jobId`. */
+export interface RecognizeFailure {
+  message: string;
+  reason: "invalid-image" | "internal";
 }
+
+/** Worker → main thread; `T` is the job's result. */
+export type WorkerMessage<T = RecognitionResult> = PoolWorkerMessage<T, RecognizeFailure>;

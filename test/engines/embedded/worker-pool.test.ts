@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { WorkerPool } from "../../../gateway/engines/embedded/worker-pool.ts";
+import { type RecognitionPool, startRecognitionPool } from "../../../gateway/engines/embedded/worker-pool.ts";
 import { EngineUnavailableError } from "../../../gateway/engines/engine-errors.ts";
 import { GatewayError } from "../../../gateway/errors.ts";
 
@@ -27,10 +27,10 @@ interface Echo {
   echo: number;
 }
 
-const pools: WorkerPool<Echo>[] = [];
+const pools: RecognitionPool<Echo>[] = [];
 
-async function startPool(size: number, maxQueue: number, load = "ok"): Promise<WorkerPool<Echo>> {
-  const { pool } = await WorkerPool.start<Echo>({
+async function startPool(size: number, maxQueue: number, load = "ok"): Promise<RecognitionPool<Echo>> {
+  const { pool } = await startRecognitionPool<Echo>({
     size,
     maxQueue,
     spawn: () => new Worker(FAKE_WORKER, { eval: true, workerData: { load } }),
@@ -45,7 +45,7 @@ afterEach(async () => {
   await Promise.all(pools.splice(0).map((pool) => pool.close()));
 });
 
-describe("WorkerPool", () => {
+describe("startRecognitionPool", () => {
   it("runs jobs and reports its load", async () => {
     const pool = await startPool(1, 4);
     const first = pool.run(job(0, 5, 1));
