@@ -33,40 +33,77 @@ export class GatewayError extends Error {
 
 type Subclass = new (code: string, message: string, options?: GatewayErrorOptions) => GatewayError;
 
-function errorClass(status: number, type: string): Subclass {
-  return class extends GatewayError {
+/** A one-line subclass for one status; `name` is set so logs and stack traces say which it is. */
+function errorClass(name: string, status: number, type: string): Subclass {
+  const subclass = class extends GatewayError {
     constructor(code: string, message: string, options?: GatewayErrorOptions) {
       super(status, type, code, message, options);
     }
   };
+  Object.defineProperty(subclass, "name", { value: name });
+  return subclass;
 }
 
 /** 400: the request is malformed or asks for something impossible. */
-export const BadRequestError = errorClass(400, "invalid_request_error");
+export const BadRequestError = errorClass("BadRequestError", 400, "invalid_request_error");
 /** 401: no or wrong credentials. */
-export const AuthenticationError = errorClass(401, "authentication_error");
+export const AuthenticationError = errorClass("AuthenticationError", 401, "authentication_error");
 /** 403: credentials are valid but not allowed to do this. */
-export const PermissionDeniedError = errorClass(403, "permission_error");
+export const PermissionDeniedError = errorClass("PermissionDeniedError", 403, "permission_error");
 /** 404: unknown model, task or route. */
-export const NotFoundError = errorClass(404, "not_found_error");
+export const NotFoundError = errorClass("NotFoundError", 404, "not_found_error");
 /** 413: body, file or image over a configured limit. */
-export const PayloadTooLargeError = errorClass(413, "invalid_request_error");
+export const PayloadTooLargeError = errorClass("PayloadTooLargeError", 413, "invalid_request_error");
 /** 415: a media type the gateway cannot read. */
-export const UnsupportedMediaTypeError = errorClass(415, "invalid_request_error");
+export const UnsupportedMediaTypeError = errorClass(
+  "UnsupportedMediaTypeError",
+  415,
+  "invalid_request_error",
+);
 /** 422: well-formed but unprocessable (e.g. a JSON schema vLLM cannot honour). */
-export const UnprocessableEntityError = errorClass(422, "invalid_request_error");
+export const UnprocessableEntityError = errorClass("UnprocessableEntityError", 422, "invalid_request_error");
 /** 429: queue full or rate limited; carries `retry-after`. */
-export const RateLimitError = errorClass(429, "rate_limit_error");
+export const RateLimitError = errorClass("RateLimitError", 429, "rate_limit_error");
 /** 501: the configured backend cannot do this task. */
-export const NotImplementedError = errorClass(501, "not_implemented_error");
+export const NotImplementedError = errorClass("NotImplementedError", 501, "not_implemented_error");
 /** 502: the upstream answered with something unusable. */
-export const BadGatewayError = errorClass(502, "upstream_error");
+export const BadGatewayError = errorClass("BadGatewayError", 502, "upstream_error");
 /** 503: no upstream available / shutting down. */
-export const ServiceUnavailableError = errorClass(503, "service_unavailable_error");
+export const ServiceUnavailableError = errorClass(
+  "ServiceUnavailableError",
+  503,
+  "service_unavailable_error",
+);
 /** 504: an upstream timeout. */
-export const GatewayTimeoutError = errorClass(504, "timeout_error");
+export const GatewayTimeoutError = errorClass("GatewayTimeoutError", 504, "timeout_error");
 /** 500: a bug; its message is never sent to the client. */
-export const InternalError = errorClass(500, "internal_error");
+export const InternalError = errorClass("InternalError", 500, "internal_error");
+
+/**
+ * The client closed the connection before its answer was complete. Not a failure of the gateway: logged at
+ * info, recorded with nginx's status 499, counted as an abort and never as an error. Every abort that starts
+ * from the client carries this as its reason (see `http/client-signal.ts`).
+ */
+export class ClientAbortedError extends GatewayError {
+  constructor(options: GatewayErrorOptions = {}) {
+    super(499, "client_aborted", "client_aborted", "The client closed the connection.", options);
+  }
+}
+
+/** True when `error`, or the reason `signal` was aborted with, is the client going away. */
+export function isClientAbort(error: unknown, signal?: AbortSignal): boolean {
+  return error instanceof ClientAbortedError || signal?.reason instanceof ClientAbortedError;
+}
+
+/**
+ * The one place an unknown error becomes a gateway error: gateway errors pass through, a client abort stays
+ * one, anything else is a 500 `internal_error` whose message is never shown to the client.
+ */
+export function toGatewayError(error: unknown, signal?: AbortSignal): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (signal?.reason instanceof ClientAbortedError) return signal.reason;
+  return new InternalError("internal_error", "Internal server error", { cause: error });
+}
 
 /** The JSON body every error response carries. */
 export interface ErrorEnvelope {

@@ -1,6 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
-import { GatewayError, InternalError, toErrorEnvelope } from "../errors.ts";
+import { toErrorEnvelope, toGatewayError } from "../errors.ts";
 import type { OcrResponse } from "../ocr/ocr-response.ts";
 
 /**
@@ -23,10 +23,7 @@ export function toolErrorResult(
   logger: Logger,
   context: Record<string, unknown>,
 ): CallToolResult {
-  const known =
-    error instanceof GatewayError
-      ? error
-      : new InternalError("internal_error", "Unexpected error in an MCP tool.", { cause: error });
+  const known = toGatewayError(error);
   if (known.status >= 500) {
     const level = known.type === "internal_error" ? "error" : "warn";
     logger[level]({ ...context, code: known.code, status: known.status, err: error }, "mcp tool failed");

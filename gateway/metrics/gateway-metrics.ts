@@ -20,6 +20,12 @@ export function createGatewayMetrics() {
       labelNames: ["route", "method", "status", "task", "backend"] as const,
       registers,
     }),
+    clientAborts: new Counter({
+      name: "ocr_gateway_client_aborts_total",
+      help: "Requests whose client closed the connection before the answer was complete, by route.",
+      labelNames: ["route"] as const,
+      registers,
+    }),
     errors: new Counter({
       name: "ocr_gateway_errors_total",
       help: "Error responses by stable error code and status.",

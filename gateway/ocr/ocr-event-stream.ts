@@ -1,4 +1,4 @@
-import { GatewayError, InternalError, toErrorEnvelope } from "../errors.ts";
+import { ClientAbortedError, type GatewayError, toErrorEnvelope, toGatewayError } from "../errors.ts";
 import type { OcrEvent } from "./ocr-types.ts";
 
 const encoder = new TextEncoder();
@@ -28,10 +28,7 @@ export function ocrEventStream(
         .catch((error: unknown) => {
           // Cancelled by the client: the abort is the expected way out, not a failure to report.
           if (closed) return;
-          const failure =
-            error instanceof GatewayError
-              ? error
-              : new InternalError("internal_error", "Internal error", { cause: error });
+          const failure = toGatewayError(error);
           onError(failure);
           controller.enqueue(frame("error", toErrorEnvelope(failure)));
         })
@@ -43,7 +40,7 @@ export function ocrEventStream(
     },
     cancel() {
       closed = true;
-      abort.abort(new Error("client disconnected"));
+      abort.abort(new ClientAbortedError());
     },
   });
 }

@@ -3,6 +3,7 @@ import { applyModelDefaults } from "../chat/apply-model-defaults.ts";
 import { chatRequestSchema } from "../chat/chat-request.ts";
 import { inlineRemoteImages } from "../chat/inline-remote-images.ts";
 import { assertMaxTokensWithinCap } from "../chat/max-tokens-cap.ts";
+import { clientSignal } from "../http/client-signal.ts";
 import { parseJsonBody } from "../http/parse-json-body.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 
@@ -21,13 +22,13 @@ export function chatCompletionsRoute({
     const inlined = await inlineRemoteImages(request, {
       fetcher,
       maxImages: config.MAX_IMAGES_PER_REQUEST,
-      signal: c.req.raw.signal,
+      signal: clientSignal(c),
     });
     const resolved = { ...inlined, model: models.resolve(request.model) };
     const upstreamRequest = config.APPLY_MODEL_DEFAULTS ? applyModelDefaults(resolved, sampling) : resolved;
     const { response, timing } = await backend.chatCompletion(upstreamRequest, {
       requestId: c.get("requestId"),
-      signal: c.req.raw.signal,
+      signal: clientSignal(c),
     });
     const overheadMs = Math.max(0, performance.now() - c.get("startedAt") - timing.upstreamWaitMs);
     metrics.overhead.observe({ route: "/v1/chat/completions" }, overheadMs / 1000);

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { clientSignal } from "../http/client-signal.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 import { ocrEventStream } from "../ocr/ocr-event-stream.ts";
 import { prepareOcrJob } from "../ocr/ocr-service.ts";
@@ -24,8 +25,8 @@ export function ocrRoute(deps: AppDependencies) {
     const requestId = c.get("requestId");
     const { request, source, shape } = await readOcrInput(c, config.MAX_BODY_BYTES);
     const abort = new AbortController();
-    const clientSignal = c.req.raw.signal;
-    clientSignal.addEventListener("abort", () => abort.abort(clientSignal.reason), { once: true });
+    const signal = clientSignal(c);
+    signal.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
     const job = await prepareOcrJob(deps, {
       request,
       source,

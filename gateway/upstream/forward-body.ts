@@ -1,3 +1,4 @@
+import { ClientAbortedError } from "../errors.ts";
 import type { RequestDeadlines } from "./upstream-timeouts.ts";
 
 /**
@@ -34,7 +35,7 @@ export function forwardBody(
         }
       },
       cancel() {
-        deadlines.abort(new Error("client disconnected"));
+        deadlines.abort(new ClientAbortedError());
         body.destroy();
       },
     },

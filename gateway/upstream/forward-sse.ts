@@ -1,4 +1,4 @@
-import { BadGatewayError, type GatewayError, toErrorEnvelope } from "../errors.ts";
+import { BadGatewayError, ClientAbortedError, type GatewayError, toErrorEnvelope } from "../errors.ts";
 import { endsWithDone, SseEventSplitter } from "./sse-event-splitter.ts";
 import type { RequestDeadlines } from "./upstream-timeouts.ts";
 import { toUpstreamFailure } from "./vllm-client.ts";
@@ -102,7 +102,7 @@ export function forwardSse(
         }
       },
       cancel() {
-        options.deadlines.abort(new Error("client disconnected"));
+        options.deadlines.abort(new ClientAbortedError());
         body.destroy();
         end("client_aborted");
       },

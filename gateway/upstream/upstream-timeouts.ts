@@ -1,4 +1,4 @@
-import { GatewayTimeoutError } from "../errors.ts";
+import { ClientAbortedError, GatewayTimeoutError } from "../errors.ts";
 
 export type TimeoutPhase = "connect" | "first_token" | "idle" | "total";
 
@@ -45,7 +45,7 @@ export class RequestDeadlines {
       () => this.abort(new UpstreamTimeout("first_token", settings.firstTokenMs)),
       settings.firstTokenMs,
     );
-    this.#onClientAbort = () => this.abort(clientSignal?.reason ?? new Error("client disconnected"));
+    this.#onClientAbort = () => this.abort(clientSignal?.reason ?? new ClientAbortedError());
     if (clientSignal?.aborted) this.#onClientAbort();
     clientSignal?.addEventListener("abort", this.#onClientAbort, { once: true });
   }

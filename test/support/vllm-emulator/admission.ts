@@ -32,14 +32,16 @@ export function admit(core: EmulatorCore, request: AdmissionRequest): void {
   const { res, shape, stream } = request;
   const engineId = shape.id;
   if (stream) startEventStream(res);
-  if (core.runningIds.has(engineId)) {
+  // From 0.14 the engine makes every id unique itself, so duplicates are accepted.
+  const checksIds = !core.features.uniqueEngineRequestIds;
+  if (checksIds && core.runningIds.has(engineId)) {
     // Raised when the engine registers the request, so a stream has already sent its 200 headers.
     const error = new VllmError(`Request id ${engineId} already running.`);
     if (stream) res.end(`data: ${streamErrorData(error, core.features.nestedErrors)}\n\ndata: [DONE]\n\n`);
     else sendJson(res, 400, errorBody(error, core.features.nestedErrors));
     return;
   }
-  core.runningIds.add(engineId);
+  if (checksIds) core.runningIds.add(engineId);
   const kvTokens = request.promptTokens + request.plan.completionTokens;
   let started = false;
   const ticket: SchedulerTicket = {
@@ -56,7 +58,7 @@ export function admit(core: EmulatorCore, request: AdmissionRequest): void {
     metrics: core.metrics,
     onEnd: (outcome) => {
       core.scheduler.release(ticket);
-      core.runningIds.delete(engineId);
+      if (checksIds) core.runningIds.delete(engineId);
       core.runs.delete(run);
       if (started) core.kvTokens -= kvTokens;
       if (outcome === "abort") {

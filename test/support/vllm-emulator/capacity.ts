@@ -26,8 +26,9 @@ export class Scheduler {
 
   /** Frees a running slot, or drops a waiting request (client gone). Idempotent. */
   release(ticket: SchedulerTicket): void {
-    if (ticket.state === "running") this.running--;
-    else if (ticket.state === "waiting") this.waiting--;
+    // Clamped: `clear()` forgets running tickets, which may be released afterwards.
+    if (ticket.state === "running") this.running = Math.max(0, this.running - 1);
+    else if (ticket.state === "waiting") this.waiting = Math.max(0, this.waiting - 1);
     else return;
     ticket.state = "done";
     this.drain();

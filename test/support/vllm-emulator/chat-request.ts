@@ -9,8 +9,23 @@ const numberFields = [
   "frequency_penalty",
   "repetition_penalty",
 ];
-const integerFields = ["max_tokens", "max_completion_tokens", "n", "top_k", "min_tokens", "seed"];
-const booleanFields = ["stream", "skip_special_tokens", "ignore_eos", "echo", "add_generation_prompt"];
+const integerFields = [
+  "max_tokens",
+  "max_completion_tokens",
+  "n",
+  "top_k",
+  "min_tokens",
+  "seed",
+  "top_logprobs",
+];
+const booleanFields = [
+  "stream",
+  "skip_special_tokens",
+  "ignore_eos",
+  "echo",
+  "add_generation_prompt",
+  "logprobs",
+];
 const responseFormatTypes = ["text", "json_object", "json_schema", "structural_tag"];
 const unsupportedModalities: Record<string, string> = {
   input_audio: "audio",
@@ -149,6 +164,14 @@ function checkResponseFormat(format: unknown): void {
     if (!isRecord(schema)) throw fieldError(["response_format", "json_schema"], "missing", "Field required");
     if (typeof schema.name !== "string") {
       throw fieldError(["response_format", "json_schema", "name"], "missing", "Field required");
+    }
+    // `json_schema.schema` is `dict[str, Any] | None` in vLLM's protocol: a JSON string is refused.
+    if (schema.schema != null && !isRecord(schema.schema)) {
+      throw fieldError(
+        ["response_format", "json_schema", "schema"],
+        "dict_type",
+        "Input should be a valid dictionary",
+      );
     }
   }
 }

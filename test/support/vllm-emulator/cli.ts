@@ -25,6 +25,7 @@ function optionsFromArgs(args: string[]): EmulatorOptions {
       "api-key": { type: "string" },
       version: { type: "string" },
       "served-model-name": { type: "string" },
+      model: { type: "string" },
     },
     strict: true,
   });
@@ -38,6 +39,7 @@ function optionsFromArgs(args: string[]): EmulatorOptions {
   set("tokensPerSecond", positiveNumber("tokens-per-second", values["tokens-per-second"]));
   set("prefillMsPerImage", positiveNumber("prefill-ms-per-image", values["prefill-ms-per-image"]));
   set("apiKey", values["api-key"]);
+  set("modelPath", values.model);
   set("version", values.version);
   set(
     "servedModelNames",

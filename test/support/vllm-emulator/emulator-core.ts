@@ -29,12 +29,17 @@ export interface EmulatorCore {
   kvTokens: number;
   /** Called after each client abort. */
   onAbort: () => void;
+  /** Set once the engine died: every later chat request is an empty 500 and the listener soon closes. */
+  engineDead: boolean;
+  /** Kills the engine (see `VllmEmulator.killEngine`); set by the emulator. */
+  killEngine: () => void;
 }
 
 /** Fills in vLLM's defaults and builds a fresh core. */
 export function createCore(options: EmulatorOptions): EmulatorCore {
   const resolved: ResolvedOptions = {
     servedModelNames: options.servedModelNames ?? ["tencent/HunyuanOCR"],
+    modelPath: options.modelPath ?? "tencent/HunyuanOCR",
     maxModelLen: options.maxModelLen ?? 20480,
     limitImagesPerPrompt: options.limitImagesPerPrompt ?? 1,
     version: options.version ?? "0.12.0",
@@ -67,6 +72,8 @@ export function createCore(options: EmulatorOptions): EmulatorCore {
     completedRequests: 0,
     kvTokens: 0,
     onAbort: () => {},
+    engineDead: false,
+    killEngine: () => {},
   };
 }
 

@@ -1,6 +1,7 @@
 import type { AddressInfo, Server, Socket } from "node:net";
 import { createDefaultAnswerer } from "./default-answer.ts";
 import { createCore, type EmulatorCore, newMetrics } from "./emulator-core.ts";
+import { failEverything } from "./engine-death.ts";
 import { createEmulatorServer } from "./server.ts";
 import type { ChatRequestBody, EmulatorOptions, RecordedRequest, ScriptedAnswer } from "./types.ts";
 
@@ -14,6 +15,8 @@ export class VllmEmulator {
   private abortsAwaited = 0;
   private abortWaiters: (() => void)[] = [];
   private readonly sockets = new Set<Socket>();
+  private closing: Promise<void> | undefined;
+  private shutdownTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly core: EmulatorCore,
@@ -27,6 +30,7 @@ export class VllmEmulator {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
     });
+    core.killEngine = () => this.killEngine();
     core.onAbort = () => {
       const waiters = this.abortWaiters;
       this.abortWaiters = [];
@@ -90,6 +94,23 @@ export class VllmEmulator {
   }
 
   /**
+   * Kills the engine as a crash in vLLM's engine core does: every request in flight fails (streams: an error
+   * event then `[DONE]`; others: an empty 500), `/health` answers 503, new chat requests get an empty 500,
+   * and after `listenerCloseMs` (vLLM's watchdog checks every 5 s) the server stops listening and drops
+   * every connection. Requests with a poison schema call this too (see `structured-output.ts`).
+   */
+  killEngine({ listenerCloseMs = 1000 }: { listenerCloseMs?: number } = {}): void {
+    if (this.core.engineDead) return;
+    failEverything(this.core);
+    this.shutdownTimer = setTimeout(() => void this.close(), listenerCloseMs);
+  }
+
+  /** True once the engine died (see `killEngine`). */
+  get engineDead(): boolean {
+    return this.core.engineDead;
+  }
+
+  /**
    * Resolves once per client abort: the n-th call (since the last reset) resolves when at least n aborts have
    * been counted, so it works whether the abort lands before or after the call. Rejects after `timeoutMs`.
    */
@@ -130,7 +151,13 @@ export class VllmEmulator {
   }
 
   /** Closes the server and every open socket at once; running sequences stop without answering. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearTimeout(this.shutdownTimer);
     const core = this.core;
     // Clear the queue first so that stopping a running sequence does not admit a waiting one.
     core.scheduler.clear();

@@ -21,6 +21,15 @@ export class VllmError extends Error {
 }
 
 /**
+ * An exception vLLM's handlers do not catch: Starlette's ServerErrorMiddleware answers it with a plain-text
+ * `Internal Server Error` and status 500, whatever the request was.
+ */
+export class UncaughtServerError extends Error {
+  readonly status = 500;
+  readonly body = "Internal Server Error";
+}
+
+/**
  * A pydantic/FastAPI request validation failure: vLLM answers 400 with type "Bad Request" and the repr of
  * the error list as message. `errors` are Python-like dicts (see {@link pyRepr}).
  */
@@ -34,8 +43,8 @@ export function fieldError(loc: (string | number)[], type: string, msg: string):
 }
 
 /** Errors raised while vLLM preprocesses a chat request carry `f"{e} {e.__cause__}"`, usually " None". */
-export function preprocessingError(message: string): VllmError {
-  return new VllmError(`${message} None`);
+export function preprocessingError(message: string, param: string | null = null): VllmError {
+  return new VllmError(`${message} None`, 400, undefined, param);
 }
 
 /** The error body as vLLM's JSONResponse sends it (compact JSON). */

@@ -1,6 +1,7 @@
 import sharp from "sharp";
-import { preprocessingError, VllmError } from "./errors.ts";
-import { pyFloat } from "./python-format.ts";
+import { preprocessingError, UncaughtServerError, VllmError } from "./errors.ts";
+import { pyBytes, pyFloat } from "./python-format.ts";
+import type { VersionFeatures } from "./version.ts";
 
 const patchFactor = 32;
 const minPixels = 512 * 512;
@@ -13,20 +14,49 @@ export interface ImageSize {
 }
 
 /**
- * Decodes a `data:` URL as vLLM's MediaConnector does (the media type is not checked, `;base64` is required)
- * and reads the image header with sharp. The emulator never fetches http(s) URLs (documented deviation).
+ * Decodes a `data:` URL as vLLM's MediaConnector does (the media type is not checked, `;base64` is required),
+ * reads the image header with sharp, then decodes the pixels as PIL's `image.load()` does. The emulator never
+ * fetches http(s) URLs (documented deviation).
  */
-export async function loadImageSize(url: string): Promise<ImageSize> {
+export async function loadImageSize(url: string, features: VersionFeatures): Promise<ImageSize> {
   const bytes = decodeImageUrl(url);
+  let size: ImageSize;
   try {
     const metadata = await sharp(bytes).metadata();
     if (metadata.width === undefined || metadata.height === undefined) throw new Error("no size");
-    return { width: metadata.width, height: metadata.height };
+    size = { width: metadata.width, height: metadata.height };
   } catch {
     // PIL's UnidentifiedImageError, re-raised by vLLM as ValueError(str(e)) from e, printed with its cause.
     const pilMessage = "cannot identify image file <_io.BytesIO object at 0x7f5c3a2e1d50>";
     throw new VllmError(`${pilMessage} ${pilMessage}`);
   }
+  if (!(await decodesFully(bytes))) throw corruptImageError(bytes, features);
+  return size;
+}
+
+/** Whether every pixel can be read (a shrink-on-load decode still reads the whole compressed stream). */
+async function decodesFully(bytes: Buffer): Promise<boolean> {
+  try {
+    await sharp(bytes, { failOn: "truncated" })
+      .resize(64, 64, { fit: "inside", withoutEnlargement: true })
+      .raw()
+      .toBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A valid header over a truncated or corrupt body: PIL's `OSError` escapes vLLM's handlers before 0.19 (a
+ * plain-text 500). From 0.19 it is a 400 whose message carries the image's bytes (`original_bytes=b'…'`), so
+ * it is as large as the image.
+ */
+function corruptImageError(bytes: Buffer, features: VersionFeatures): Error {
+  if (features.corruptImageIsPlain500) return new UncaughtServerError("image file is truncated");
+  return preprocessingError(
+    `Failed to load image: image file is truncated, original_bytes=${pyBytes(bytes)}`,
+  );
 }
 
 function decodeImageUrl(url: string): Buffer {

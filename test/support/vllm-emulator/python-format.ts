@@ -67,3 +67,18 @@ export function pyJsonDumps(value: unknown): string {
   }
   return out;
 }
+
+/** Python's repr() of a bytes object: `b'...'` with printable ASCII kept and every other byte as `\xNN`. */
+export function pyBytes(bytes: Uint8Array): string {
+  let out = "b'";
+  for (const byte of bytes) {
+    if (byte === 0x5c) out += "\\\\";
+    else if (byte === 0x27) out += "\\'";
+    else if (byte === 0x0a) out += "\\n";
+    else if (byte === 0x0d) out += "\\r";
+    else if (byte === 0x09) out += "\\t";
+    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
+    else out += `\\x${byte.toString(16).padStart(2, "0")}`;
+  }
+  return `${out}'`;
+}

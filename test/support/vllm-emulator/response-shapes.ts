@@ -1,3 +1,5 @@
+import { tokenLogprobs } from "./logprobs.ts";
+
 // The JSON vLLM sends for chat and text completions, streamed and whole (0.12 field set; clients must
 // tolerate extra null keys anyway).
 
@@ -21,7 +23,12 @@ export interface ResponseShape {
     usage: Usage | undefined,
   ): string;
   usageChunk(usage: Usage): string;
-  fullResponse(text: string, finishReason: FinishReason, stopReason: string | null, usage: Usage): unknown;
+  fullResponse(
+    tokens: readonly string[],
+    finishReason: FinishReason,
+    stopReason: string | null,
+    usage: Usage,
+  ): unknown;
 }
 
 /** Usage from token counts, in vLLM's UsageInfo key order. */
@@ -37,11 +44,16 @@ function chunk(head: Record<string, unknown>, choices: unknown[], usage: Usage |
   return JSON.stringify(usage === undefined ? { ...head, choices } : { ...head, choices, usage });
 }
 
-/** `chat.completion` / `chat.completion.chunk` bodies. */
-export function chatShape(id: string, created: number, model: string): ResponseShape {
+/**
+ * `chat.completion` / `chat.completion.chunk` bodies. `topLogprobs` (the request's `top_logprobs`, 0 when
+ * only `logprobs: true`) adds vLLM's per-token `logprobs`; undefined leaves them null.
+ */
+export function chatShape(id: string, created: number, model: string, topLogprobs?: number): ResponseShape {
   const head = { id, object: "chat.completion.chunk", created, model };
   // Content chunks are the hot path of benchmarks: built from a precomputed prefix instead of objects.
   const contentPrefix = `${JSON.stringify(head).slice(0, -1)},"choices":[{"index":0,"delta":{"content":`;
+  const logprobsOf = (tokens: readonly string[]) =>
+    topLogprobs === undefined ? null : tokenLogprobs(tokens, topLogprobs);
   return {
     id,
     openingChunks: (usage) => [
@@ -52,9 +64,13 @@ export function chatShape(id: string, created: number, model: string): ResponseS
       ),
     ],
     contentChunk: (text, usage) =>
-      usage === undefined
+      usage === undefined && topLogprobs === undefined
         ? `${contentPrefix}${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}`
-        : chunk(head, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], usage),
+        : chunk(
+            head,
+            [{ index: 0, delta: { content: text }, logprobs: logprobsOf([text]), finish_reason: null }],
+            usage,
+          ),
     finalChunk: (text, finishReason, stopReason, usage) =>
       chunk(
         head,
@@ -62,7 +78,7 @@ export function chatShape(id: string, created: number, model: string): ResponseS
           {
             index: 0,
             delta: { content: text },
-            logprobs: null,
+            logprobs: text === "" ? null : logprobsOf([text]),
             finish_reason: finishReason,
             stop_reason: stopReason,
           },
@@ -70,7 +86,7 @@ export function chatShape(id: string, created: number, model: string): ResponseS
         usage,
       ),
     usageChunk: (usage) => chunk(head, [], usage),
-    fullResponse: (text, finishReason, stopReason, usage) => ({
+    fullResponse: (tokens, finishReason, stopReason, usage) => ({
       id,
       object: "chat.completion",
       created,
@@ -80,7 +96,7 @@ export function chatShape(id: string, created: number, model: string): ResponseS
           index: 0,
           message: {
             role: "assistant",
-            content: text,
+            content: tokens.join(""),
             refusal: null,
             annotations: null,
             audio: null,
@@ -88,7 +104,7 @@ export function chatShape(id: string, created: number, model: string): ResponseS
             tool_calls: [],
             reasoning_content: null,
           },
-          logprobs: null,
+          logprobs: logprobsOf(tokens),
           finish_reason: finishReason,
           stop_reason: stopReason,
           token_ids: null,
@@ -121,9 +137,9 @@ export function completionShape(id: string, created: number, model: string): Res
     finalChunk: (text, finishReason, stopReason, usage) =>
       chunk(head, [choice(text, finishReason, stopReason)], usage),
     usageChunk: (usage) => chunk(head, [], usage),
-    fullResponse: (text, finishReason, stopReason, usage) => ({
+    fullResponse: (tokens, finishReason, stopReason, usage) => ({
       ...head,
-      choices: [{ ...choice(text, finishReason, stopReason), prompt_logprobs: null }],
+      choices: [{ ...choice(tokens.join(""), finishReason, stopReason), prompt_logprobs: null }],
       service_tier: null,
       system_fingerprint: null,
       usage: { ...usage, prompt_tokens_details: null },

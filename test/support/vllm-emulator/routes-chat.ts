@@ -9,7 +9,7 @@ import { sendEmpty, sendJson } from "./http-io.ts";
 import { imageTokenCount, loadImageSize } from "./images.ts";
 import { chatShape } from "./response-shapes.ts";
 import { checkSamplingParams } from "./sampling.ts";
-import { checkSchemaForBackend, resolveConstraint } from "./structured-output.ts";
+import { checkSchemaForBackend, isPoisonSchema, resolveConstraint } from "./structured-output.ts";
 import { countTextTokens } from "./tokens.ts";
 import type { ChatRequestBody, ScriptedAnswer } from "./types.ts";
 
@@ -40,7 +40,7 @@ async function preprocessPrompt(core: EmulatorCore, request: ChatRequestBody): P
   const limit = core.options.limitImagesPerPrompt;
   if (urls.length > limit)
     throw preprocessingError(`At most ${limit} image(s) may be provided in one prompt.`);
-  const sizes = await Promise.all(urls.map(loadImageSize));
+  const sizes = await Promise.all(urls.map((url) => loadImageSize(url, core.features)));
   const text = request.messages.map(messageText).join("");
   return { textTokens: countTextTokens(text), imageTokens: sizes.map(imageTokenCount) };
 }
@@ -59,8 +59,15 @@ function requestedMaxTokens(core: EmulatorCore, request: ChatRequestBody, inputT
     return maxModelLen - inputTokens;
   }
   if (inputTokens + maxTokens > maxModelLen) {
+    // 0.14+ raises VLLMValidationError(parameter=…), which fills the error body's `param`.
+    const param = core.features.validationParam
+      ? request.max_completion_tokens
+        ? "max_completion_tokens"
+        : "max_tokens"
+      : null;
     throw preprocessingError(
       `'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxModelLen} tokens and your request has ${inputTokens} input tokens (${maxTokens} > ${maxModelLen} - ${inputTokens}).`,
+      param,
     );
   }
   return maxTokens;
@@ -97,15 +104,21 @@ export async function handleChatCompletion(
       `The decoder prompt (length ${promptTokens}) is longer than the maximum model length of ${maxModelLen}. Make sure that \`max_model_len\` is no smaller than the number of text tokens plus multimodal tokens. For image inputs, the number of image tokens depends on the number of images, and possibly their aspect ratios as well.`,
     );
   }
-  checkSchemaForBackend(resolveConstraint(request, core.features), core.options.structuredOutputsBackend);
+  const constraint = resolveConstraint(request, core.features);
+  checkSchemaForBackend(constraint, core.options.structuredOutputsBackend);
+  const poison = core.features.poisonSchemaKillsEngine && isPoisonSchema(constraint);
 
-  const answer: ScriptedAnswer = core.scripts.shift() ?? core.defaultAnswer(request);
+  // A poison schema never gets to generate: its grammar compilation kills the engine first.
+  const answer: ScriptedAnswer = poison
+    ? { hang: true }
+    : (core.scripts.shift() ?? core.defaultAnswer(request));
   if (answer.httpError !== undefined) {
     sendScriptedError(core, res, answer);
     return;
   }
   const created = Math.floor(Date.now() / 1000);
-  const shape = chatShape(`chatcmpl-${baseRequestId(req, request.request_id)}`, created, model);
+  const topLogprobs = request.logprobs === true ? (request.top_logprobs ?? 0) : undefined;
+  const shape = chatShape(`chatcmpl-${baseRequestId(req, request.request_id)}`, created, model, topLogprobs);
   const stream = request.stream === true;
   const streamOptions = request.stream_options;
   const tokensPerSecond = core.options.tokensPerSecond;
@@ -127,6 +140,8 @@ export async function handleChatCompletion(
     promptTokens,
     arrivedAt,
   });
+  // The grammar is compiled once the engine holds the request: the crash takes every request with it.
+  if (poison) core.killEngine();
 }
 
 function sendScriptedError(core: EmulatorCore, res: ServerResponse, answer: ScriptedAnswer): void {

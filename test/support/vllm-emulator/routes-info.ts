@@ -5,7 +5,7 @@ import { sendEmpty, sendJson } from "./http-io.ts";
 
 /** GET /v1/models: one card per served name, `root` = the model path. */
 export function handleModels(core: EmulatorCore, res: ServerResponse): void {
-  const { servedModelNames, maxModelLen } = core.options;
+  const { servedModelNames, maxModelLen, modelPath } = core.options;
   const created = Math.floor(Date.now() / 1000);
   sendJson(res, 200, {
     object: "list",
@@ -14,7 +14,7 @@ export function handleModels(core: EmulatorCore, res: ServerResponse): void {
       object: "model",
       created,
       owned_by: "vllm",
-      root: servedModelNames[0],
+      root: modelPath,
       parent: null,
       max_model_len: maxModelLen,
       permission: [

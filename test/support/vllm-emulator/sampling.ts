@@ -35,6 +35,7 @@ export function checkSamplingParams(request: ChatRequestBody, maxTokens: number)
   if (typeof repetitionPenalty === "number" && repetitionPenalty <= 0) {
     throw new VllmError(`repetition_penalty must be greater than zero, got ${pyFloat(repetitionPenalty)}.`);
   }
+  checkLogprobs(request);
   if (maxTokens < 1) throw new VllmError(`max_tokens must be at least 1, got ${maxTokens}.`);
   const minTokens = request.min_tokens;
   if (typeof minTokens === "number") {
@@ -54,5 +55,23 @@ export function checkSamplingParams(request: ChatRequestBody, maxTokens: number)
         ? `n must be 1 when using greedy sampling, got ${n}.`
         : `The vLLM emulator supports n=1 only, got ${n}.`;
     throw new VllmError(message);
+  }
+}
+
+/** vLLM's default `--max-logprobs`. */
+const MAX_LOGPROBS = 20;
+
+/** `ChatCompletionRequest.check_logprobs` and the engine's `max_logprobs` bound. */
+function checkLogprobs(request: ChatRequestBody): void {
+  const top = request.top_logprobs;
+  if (top == null) return;
+  if (top < 0) throw new VllmError("`top_logprobs` must be a positive value.");
+  if (top > 0 && request.logprobs !== true) {
+    throw new VllmError("when using `top_logprobs`, `logprobs` must be set to true.");
+  }
+  if (top > MAX_LOGPROBS) {
+    throw new VllmError(
+      `Requested sample logprobs of ${top}, which is greater than max allowed: ${MAX_LOGPROBS}`,
+    );
   }
 }

@@ -7,7 +7,7 @@ import type { EngineMetrics } from "./metrics.ts";
 import { type ResponseShape, type Usage, usageOf } from "./response-shapes.ts";
 
 /** How a sequence ended: a finish reason, the client going away, an injected fault, or the server closing. */
-export type SequenceOutcome = "stop" | "length" | "abort" | "error" | "dropped" | "closed";
+export type SequenceOutcome = "stop" | "length" | "abort" | "error" | "dropped" | "closed" | "engine_dead";
 
 export interface SequenceSettings {
   res: ServerResponse;
@@ -56,6 +56,27 @@ export class SequenceRun {
   abort(): void {
     if (this.ended) return;
     this.settle("abort");
+  }
+
+  /**
+   * The engine died: vLLM fails every request it holds, running or waiting. A stream (200 already sent) gets
+   * an error event then `[DONE]`; a non-streaming request gets the exception handler's empty-body 500.
+   */
+  failEngineDead(error: VllmError): void {
+    if (this.ended) return;
+    const { res, stream, nestedErrors } = this.settings;
+    this.clearTimer();
+    if (stream) {
+      this.writeEvent(streamErrorData(error, nestedErrors));
+      this.writeEvent("[DONE]");
+      this.flushEvents();
+      if (!res.destroyed) res.end();
+    } else if (!res.headersSent && !res.destroyed) {
+      res.writeHead(500, { "content-length": 0 });
+      res.end();
+    }
+    this.ended = true;
+    this.settings.onEnd("engine_dead");
   }
 
   /** The server is closing: stop without answering. */
@@ -136,7 +157,7 @@ export class SequenceRun {
       this.flushEvents();
       res.end();
     } else {
-      sendJson(res, 200, shape.fullResponse(plan.tokens.join(""), plan.finishReason, plan.stopReason, usage));
+      sendJson(res, 200, shape.fullResponse(plan.tokens, plan.finishReason, plan.stopReason, usage));
     }
     this.settle(plan.finishReason);
   }
@@ -159,7 +180,7 @@ export class SequenceRun {
     this.flushEvents();
     if (!stream && this.sent > 0) {
       const usage = usageOf(promptTokens, plan.completionTokens);
-      const body = JSON.stringify(shape.fullResponse(plan.tokens.join(""), plan.finishReason, null, usage));
+      const body = JSON.stringify(shape.fullResponse(plan.tokens, plan.finishReason, null, usage));
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.write(body.slice(0, Math.floor(body.length / 2)));
     }
@@ -173,7 +194,8 @@ export class SequenceRun {
     const { metrics, arrivedAt, promptTokens } = this.settings;
     this.clearTimer();
     this.ended = true;
-    if (outcome === "stop" || outcome === "length" || outcome === "abort" || outcome === "error") {
+    // Client aborts are not counted in `vllm:request_success_total` (nor in the latency histograms).
+    if (outcome === "stop" || outcome === "length" || outcome === "error") {
       metrics.finished[outcome]++;
       metrics.e2eLatency.observe((performance.now() - arrivedAt) / 1000);
       metrics.requestPromptTokens.observe(promptTokens);

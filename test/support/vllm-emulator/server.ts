@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { type EmulatorCore, record } from "./emulator-core.ts";
-import { errorBody, VllmError } from "./errors.ts";
+import { errorBody, UncaughtServerError, VllmError } from "./errors.ts";
 import { parseJsonRequest, readBody, sendJson } from "./http-io.ts";
 import { handleChatCompletion } from "./routes-chat.ts";
 import { handleCompletion } from "./routes-completions.ts";
@@ -111,6 +111,14 @@ async function handleRequest(core: EmulatorCore, req: IncomingMessage, res: Serv
     }
     if (error instanceof VllmError) {
       sendJson(res, error.status, errorBody(error, core.features.nestedErrors));
+      return;
+    }
+    if (error instanceof UncaughtServerError) {
+      res.writeHead(error.status, {
+        "content-type": "text/plain; charset=utf-8",
+        "content-length": Buffer.byteLength(error.body),
+      });
+      res.end(error.body);
       return;
     }
     throw error;

@@ -140,3 +140,22 @@ function usesUnsupportedFeature(node: unknown): boolean {
     return false;
   });
 }
+
+/** Regex features xgrammar's regex converter cannot compile: lookaround and backreferences. */
+const uncompilablePattern = /\(\?<?[=!]|\\[1-9]/;
+
+/**
+ * A schema that vLLM's admission check lets through but whose grammar fails to compile inside the engine
+ * core, killing it (the engine compiles grammars asynchronously, after the request was accepted): here, a
+ * `pattern` using lookaround or a backreference anywhere in the schema.
+ */
+export function isPoisonSchema(constraint: OutputConstraint | undefined): boolean {
+  return constraint?.kind === "json" && hasUncompilablePattern(constraint.schema);
+}
+
+function hasUncompilablePattern(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasUncompilablePattern);
+  if (!isRecord(node)) return false;
+  if (typeof node.pattern === "string" && uncompilablePattern.test(node.pattern)) return true;
+  return Object.values(node).some(hasUncompilablePattern);
+}

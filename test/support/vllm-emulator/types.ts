@@ -1,7 +1,9 @@
 /** Options of a {@link VllmEmulator}; each mirrors a `vllm serve` flag or a property of the served build. */
 export interface EmulatorOptions {
-  /** `--served-model-name`; default `["tencent/HunyuanOCR"]`. The first is also the model's `root`. */
+  /** `--served-model-name`; default `["tencent/HunyuanOCR"]`. */
   servedModelNames?: string[];
+  /** The model `vllm serve` loaded (a hub id or a local path), reported as every card's `root`. */
+  modelPath?: string;
   /** `--max-model-len`; default 20480. */
   maxModelLen?: number;
   /** `--limit-mm-per-prompt '{"image":N}'`; default 1. */
@@ -95,6 +97,8 @@ export interface ChatRequestBody {
   n?: number | null;
   stop?: string | string[] | null;
   skip_special_tokens?: boolean | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
   response_format?: {
     type: string;
     json_schema?: { name?: string; schema?: unknown; strict?: boolean };

@@ -8,6 +8,22 @@ export interface VersionFeatures {
   guidedFieldsHonoured: boolean;
   /** `vllm:kv_cache_usage_perc` and `vllm:inter_token_latency_seconds` (0.11+) instead of the old names. */
   newMetricNames: boolean;
+  /**
+   * A corrupt or truncated image with a valid header escapes vLLM's 400 handling (PIL raises `OSError`, which
+   * the chat handler does not catch): Starlette answers 500 `Internal Server Error` as plain text. Before 0.19.
+   */
+  corruptImageIsPlain500: boolean;
+  /**
+   * A schema that passes admission but cannot be compiled inside the engine (a `pattern` with lookaround or a
+   * backreference, see `structured-output.ts`) kills the engine. Before 0.19.
+   */
+  poisonSchemaKillsEngine: boolean;
+  /**
+   * 0.14+: the engine appends a random suffix to every request id, so two in-flight requests may share an
+   * `X-Request-Id`; validation errors name the offending field in `param`.
+   */
+  uniqueEngineRequestIds: boolean;
+  validationParam: boolean;
 }
 
 function parseVersion(version: string): [number, number, number] {
@@ -36,5 +52,9 @@ export function featuresOf(version: string, errorShape?: "nested" | "flat"): Ver
     structuredOutputsField: atLeast(parsed, [0, 11, 0]),
     guidedFieldsHonoured: !atLeast(parsed, [0, 12, 0]),
     newMetricNames: atLeast(parsed, [0, 11, 0]),
+    corruptImageIsPlain500: !atLeast(parsed, [0, 19, 0]),
+    poisonSchemaKillsEngine: !atLeast(parsed, [0, 19, 0]),
+    uniqueEngineRequestIds: atLeast(parsed, [0, 14, 0]),
+    validationParam: atLeast(parsed, [0, 14, 0]),
   };
 }
