@@ -1,7 +1,7 @@
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PDFDocument, rgb } from "pdf-lib";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 
 /** What `makeArchive` wrote, so tests know what to expect. */
 export interface GeneratedArchive {
@@ -35,7 +35,7 @@ const EXTENSIONS: Record<(typeof IMAGE_FORMATS)[number], string> = {
 };
 
 /** A small image unlike every other one (size and colour from `seed`), so each page reaches the model distinct. */
-function distinctImage(seed: number): sharp.Sharp {
+function distinctImage(seed: number): Sharp {
   return sharp({
     create: {
       width: 40 + (seed % 37),
