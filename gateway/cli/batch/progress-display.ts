@@ -28,8 +28,9 @@ function barDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
     {
       stream,
       format:
-        "{bar} {percentage}% | {value}/{total} documents | {pages} pages | {rate} pages/s | ETA {eta_formatted} | {failed} failed",
-      barsize: 24,
+        "{bar} {value}/{total} documents | {pages} pages | {rate} pages/s | {failed} failed | ETA {eta_formatted}",
+      // Fits 80 columns for archives up to a few thousand documents; cli-progress cuts what does not fit.
+      barsize: 16,
       hideCursor: true,
       fps: 5,
       etaBuffer: 50,
