@@ -12,7 +12,7 @@ export const BATCH_USAGE = `usage: ocr-gateway batch <folder | glob | manifest.c
   --api-key <key>          the gateway's key for --server (default: OCR_API_KEY)
   --concurrency <n>        pages in flight, fixed (default: adapts, from the upstream's capacity)
   --max-concurrency <n>    ceiling of the adaptive limit (default 256)
-  --retries <n>            extra attempts on 429/502/503/504 and connection errors (default 4)
+  --retries <n>            extra attempts on 502/504 and connection errors (default 4; 429/503 get up to 20)
   --retry-failed           read again the documents that failed in an earlier run
   --quiet                  no progress, no summary; --json  print the report as JSON
   --progress-interval <s>  seconds between plain progress lines when not on a terminal (default 5)

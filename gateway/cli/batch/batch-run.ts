@@ -11,6 +11,9 @@ import { bytesOf, type LoadedDocument, loadDocument } from "./load-document.ts";
 import type { OcrRunner } from "./ocr-runner.ts";
 import type { DocumentRecord, FailureReason, RunState } from "./run-state.ts";
 
+/** Attempts a document gets while the upstream answers 429/503 (each waits its `retry-after` or a backoff). */
+const OVERLOAD_RETRIES = 20;
+
 export type OutcomeStatus = "done" | "skipped" | "failed" | "abandoned";
 
 /** How one document ended in this run. */
@@ -169,7 +172,9 @@ export class BatchRun {
     setMaxListeners(0, waitSignal);
     const admit = (pages: number) => limit.acquire(Math.min(pages, runner.pageConcurrency), waitSignal);
     const policy = { retries: settings.retries, baseDelayMs: settings.retryBaseMs, maxDelayMs: 60_000 };
-    for (let attempt = 0; ; attempt++) {
+    let failures = 0;
+    let overloads = 0;
+    for (;;) {
       try {
         return await runner.run(
           { bytes, name: loaded.name, options: document.options },
@@ -178,10 +183,13 @@ export class BatchRun {
         );
       } catch (error) {
         const failure: BatchFailure = toBatchFailure(error);
-        if (!failure.transient || attempt >= settings.retries || waitSignal.aborted) throw error;
+        // Overload says "later", not "broken": it has a budget of its own, and the limit shrinks meanwhile.
+        const attempt = failure.overload ? overloads++ : failures++;
+        const budget = failure.overload ? Math.max(settings.retries, OVERLOAD_RETRIES) : settings.retries;
+        if (!failure.transient || attempt >= budget || waitSignal.aborted) throw error;
         const retryAfterMs = failure.retryAfter != null ? Number(failure.retryAfter) * 1000 : undefined;
         if (failure.overload) limit.overloaded(Number.isFinite(retryAfterMs) ? retryAfterMs : undefined);
-        await backoff(policy, attempt, failure.retryAfter, waitSignal);
+        await backoff(policy, Math.min(attempt, 6), failure.retryAfter, waitSignal);
       }
     }
   }
