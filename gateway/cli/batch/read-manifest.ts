@@ -44,8 +44,12 @@ function readLines(text: string, csv: boolean): Array<{ line: number; value: unk
       skip_empty_lines: true,
       trim: true,
       bom: true,
-    }) as unknown[];
-    return rows.map((value, index) => ({ line: index + 2, value }));
+    }) as Array<Record<string, string>>;
+    // An empty cell is an unset column, as an absent key is in JSONL.
+    return rows.map((row, index) => ({
+      line: index + 2,
+      value: Object.fromEntries(Object.entries(row).filter(([, value]) => value !== "")),
+    }));
   }
   return text
     .split("\n")
