@@ -7,6 +7,7 @@ register();
 const USAGE = `usage: ocr-gateway [serve] [--port N --vllm-url URL …]   start the gateway (default)
        ocr-gateway eval --dataset DIR [--task text|fields] [--backend URL|embedded] [--json FILE|-]
        ocr-gateway mcp                                          MCP server on stdin/stdout
+       ocr-gateway batch <folder|glob|manifest> --out DIR [--format md,json,txt …]   OCR an archive
 Settings come from environment variables (see the README); --kebab-case flags override them.`;
 
 const [first, ...rest] = process.argv.slice(2);
@@ -19,6 +20,10 @@ if (command === "serve") {
 } else if (command === "eval") {
   const { runEvalCli } = await import("../gateway/eval/eval-cli.ts");
   process.exitCode = await runEvalCli(args);
+} else if (command === "batch") {
+  const { runBatchCli } = await import("../gateway/cli/batch/batch-cli.ts");
+  // Exit explicitly: an abandoned run may leave keep-alive sockets or workers that would hold the process.
+  process.exit(await runBatchCli(args));
 } else if (command === "mcp") {
   const { runMcpStdio } = await import("../gateway/mcp/stdio.ts");
   await runMcpStdio(args);

@@ -1,0 +1,68 @@
+import type { AppDependencies } from "../../http/request-context.ts";
+import { prepareOcrJob } from "../../ocr/ocr-service.ts";
+import { toOcrRequest } from "./document-options.ts";
+import type { OcrRunner } from "./ocr-runner.ts";
+
+/**
+ * Pages the configured backend reads at once: every vLLM replica's `UPSTREAM_MAX_CONCURRENCY`, or the
+ * embedded engine's workers; capped so a batch does not hold hundreds of decoded pages in memory.
+ */
+function backendCapacity(deps: AppDependencies): number {
+  const { config } = deps;
+  const capacity =
+    config.VLLM_URL.length > 0
+      ? config.VLLM_URL.length * config.UPSTREAM_MAX_CONCURRENCY
+      : config.EMBEDDED_WORKERS + config.EMBEDDED_MAX_QUEUE;
+  return Math.min(capacity, 64);
+}
+
+/**
+ * Reads documents with the gateway's own OCR service (`prepareOcrJob`, the code behind `/v1/ocr`) and the
+ * backend the environment configures, so a batch's answers are the ones `/v1/ocr` would give. The document
+ * is opened (and its pages counted) before it waits for admission, so the wait is for the model only.
+ */
+export function createInProcessRunner(deps: AppDependencies): OcrRunner {
+  const runId = `batch-${process.pid.toString(36)}-${Date.now().toString(36)}`;
+  let sequence = 0;
+  const replicas = deps.config.VLLM_URL.length;
+  return {
+    description:
+      replicas > 0
+        ? `in-process, vLLM (${replicas} replica${replicas > 1 ? "s" : ""})`
+        : `in-process, ${deps.ocr.name} engine`,
+    initialConcurrency: backendCapacity(deps),
+    pageConcurrency: deps.config.PAGE_CONCURRENCY,
+    async run(input, admit, signal) {
+      const job = await prepareOcrJob(deps, {
+        request: toOcrRequest(input.options),
+        source: { kind: "upload", bytes: input.bytes, name: input.name },
+        shape: "multipart",
+        requestId: `${runId}-${++sequence}`,
+        signal,
+      });
+      let permit: Awaited<ReturnType<typeof admit>>;
+      try {
+        permit = await admit(job.pageCount);
+      } catch (error) {
+        await job.close();
+        throw error;
+      }
+      const started = performance.now();
+      try {
+        const response = await job.run();
+        const rounds = Math.ceil(job.pageCount / permit.weight);
+        permit.release({ roundMs: (performance.now() - started) / Math.max(1, rounds) });
+        return response;
+      } finally {
+        permit.release();
+      }
+    },
+    async fetchUrl(url, signal) {
+      return (await deps.fetcher.fetchRemoteFile(url, signal)).bytes;
+    },
+    async close() {
+      await deps.backend.close();
+      await deps.pdf.close();
+    },
+  };
+}
