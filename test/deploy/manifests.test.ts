@@ -6,7 +6,12 @@ import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../../gateway/config/load-config.ts";
 import { REPO_ROOT } from "./support/child-processes.ts";
 import { type ComposeService, composeSchemaErrors, loadComposeFile } from "./support/compose-file.ts";
-import { gatewaySeriesNames, metricNamesInPromql, vllmSeriesNames } from "./support/exported-metric-names.ts";
+import {
+  gatewaySeriesNames,
+  metricNamesInPromql,
+  VLLM_FACTS,
+  vllmSeriesNames,
+} from "./support/exported-metric-names.ts";
 import {
   findManifest,
   loadManifests,
@@ -31,11 +36,11 @@ function flagMap(args: string[]): Map<string, string> {
   return flags;
 }
 
-/** The `vllm serve` flags the HunyuanOCR notes prescribe (read from the shared notes, not copied). */
+/** The `vllm serve` flags the HunyuanOCR notes prescribe (their copy in test/deploy/fixtures/vllm-facts.md). */
 function prescribedServeFlags(): Map<string, string> {
-  const notes = readFileSync(path.resolve(REPO_ROOT, "../shared/notes/hunyuanocr.md"), "utf8");
+  const notes = readFileSync(VLLM_FACTS, "utf8");
   const block = /## Serving with vLLM\s+```\n([\s\S]*?)```/.exec(notes)?.[1];
-  if (block === undefined) throw new Error("hunyuanocr.md: no vllm serve block under '## Serving with vLLM'");
+  if (block === undefined) throw new Error("vllm-facts.md: no vllm serve block under '## Serving with vLLM'");
   const flags = flagMap(block.replace(/\\\n/g, " ").trim().split(/\s+/));
   expect(flags.get("--revision")).toMatch(/^[0-9a-f]{40}$/);
   return flags;
