@@ -91,7 +91,17 @@ describe("eval command", () => {
   it("reads the receipts bundled with the repository when no dataset is given", async () => {
     const { stdout } = await run(
       process.execPath,
-      ["--import", "tsx", "gateway/eval/eval-cli.ts", "--limit", "1", "--backend", emulator.url, "--json", "-"],
+      [
+        "--import",
+        "tsx",
+        "gateway/eval/eval-cli.ts",
+        "--limit",
+        "1",
+        "--backend",
+        emulator.url,
+        "--json",
+        "-",
+      ],
       { timeout: 60_000 },
     );
     const report = JSON.parse(stdout) as { documents: number; dataset: string };
