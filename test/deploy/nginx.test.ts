@@ -5,11 +5,11 @@ import path from "node:path";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { receiptDataUrl } from "../support/fixtures.ts";
+import { lacks, requireCommand } from "../support/system-tools.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 import {
   answersOk,
   freePort,
-  requireBinary,
   type SpawnedProcess,
   spawnService,
   waitUntil,
@@ -49,8 +49,8 @@ function paddedChatBody(totalBytes: number, extra: Record<string, unknown> = {})
 }
 
 beforeAll(async () => {
-  const nginxBinary = requireBinary("nginx", "nginx");
-  requireBinary("openssl", "openssl");
+  const nginxBinary = requireCommand("nginx", "nginx");
+  requireCommand("openssl", "openssl");
   prefix = mkdtempSync(path.join(tmpdir(), "ocr-nginx-"));
 
   emulator = await VllmEmulator.start();
@@ -118,7 +118,7 @@ afterAll(async () => {
 
 afterEach(() => emulator.reset());
 
-describe("nginx in front of the gateway", () => {
+describe.skipIf(lacks("nginx", "openssl"))("nginx in front of the gateway", () => {
   it("passes a 20 MB upload through to the gateway and vLLM", async () => {
     emulator.script({ text: "TOTAL 9.00" });
     const body = paddedChatBody(20_000_000);
