@@ -44,7 +44,7 @@ export function describeConnectionError(error: unknown): string {
   for (const cause of causes(error)) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === "string" && REASONS[code] !== undefined) return REASONS[code];
-    if (cause instanceof Error && cause.name === "TimeoutError") return "no answer in time";
+    if ((cause as { name?: unknown }).name === "TimeoutError") return "no answer in time";
     innermost = cause;
   }
   return innermost instanceof Error && innermost.message !== "" ? innermost.message : "connection failed";
