@@ -13,6 +13,8 @@ export const SYSTEM_TOOLS = {
   promtool: { debianPackage: "prometheus", isInstalled: () => onPath("promtool") },
   prometheus: { debianPackage: "prometheus", isInstalled: () => onPath("prometheus") },
   ffmpeg: { debianPackage: "ffmpeg", isInstalled: () => onPath("ffmpeg") },
+  curl: { debianPackage: "curl", isInstalled: () => onPath("curl") },
+  jq: { debianPackage: "jq", isInstalled: () => onPath("jq") },
   "python3-requests": {
     debianPackage: "python3-requests",
     isInstalled: () => spawnSync("python3", ["-c", "import requests"], { stdio: "ignore" }).status === 0,
