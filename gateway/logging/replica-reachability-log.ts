@@ -45,7 +45,10 @@ export function createReplicaReachabilityLog(logger: Logger, check: HealthCheck)
     /** The pool's health observer. Out of rotation, the reason comes from a fresh health check. */
     changed(url: string, healthy: boolean): void {
       if (!started) return;
-      if (healthy) return report(url, true, "GET /health answered 200 or a request succeeded");
+      if (healthy) {
+        report(url, true, "GET /health answered 200 or a request succeeded");
+        return;
+      }
       void check(url).then(({ healthy: answers, reason }) =>
         report(
           url,
