@@ -3,7 +3,7 @@
  * in one run. CER follows docs' recipe (gateway/eval/text-metrics.ts): truth = boxes.csv transcripts sorted by
  * top-left y then x, joined by newlines; upper-cased, whitespace removed; edits / truth length over the folder.
  *
- *   npx tsx bench/embedded-vs-tesseract.ts [--dataset ../shared/datasets/sroie-sample] [--json]
+ *   npx tsx bench/embedded-vs-tesseract.ts [--dataset test/fixtures/sroie] [--json]
  *
  * Pages are read one at a time; ms/page is the whole `recognize` call (decode, bounding, inference, grouping)
  * and the whole tesseract process. Peak RSS: this process while the engine runs (worker threads included), and
@@ -14,7 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createEmbeddedEngine } from "../gateway/engines/embedded/create-embedded-engine.ts";
 import type { RecognitionResult } from "../gateway/engines/ocr-engine.ts";
-import { loadSroieSample, type SroieReceipt } from "../gateway/eval/sroie-dataset.ts";
+import { BUNDLED_SROIE_SAMPLE, loadSroieSample, type SroieReceipt } from "../gateway/eval/sroie-dataset.ts";
 import { characterErrors, type ErrorCount, errorRate } from "../gateway/eval/text-metrics.ts";
 import { readWithTesseract, tesseractVersion } from "./lib/tesseract-cli.ts";
 
@@ -33,7 +33,7 @@ interface EngineRun {
 
 const { values } = parseArgs({
   options: {
-    dataset: { type: "string", default: "../shared/datasets/sroie-sample" },
+    dataset: { type: "string", default: BUNDLED_SROIE_SAMPLE },
     json: { type: "boolean", default: false },
     workers: { type: "string", default: "1" },
     "max-long-side": { type: "string", default: "1600" },

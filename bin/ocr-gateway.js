@@ -5,7 +5,7 @@ import { register } from "tsx/esm/api";
 register();
 
 const USAGE = `usage: ocr-gateway [serve] [--port N --vllm-url URL …]   start the gateway (default)
-       ocr-gateway eval --dataset DIR [--task text|fields] [--backend URL|embedded] [--json FILE|-]
+       ocr-gateway eval [--dataset DIR] [--task text|fields] [--backend URL|embedded] [--json FILE|-]
        ocr-gateway mcp                                          MCP server on stdin/stdout
        ocr-gateway batch <folder|glob|manifest> --out DIR [--format md,json,txt …]   OCR an archive
 Settings come from environment variables (see the README); --kebab-case flags override them.`;

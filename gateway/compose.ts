@@ -15,6 +15,7 @@ import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
 import type { ImageLimits } from "./images/image-limits.ts";
+import { createReplicaReachabilityLog } from "./logging/replica-reachability-log.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
@@ -46,8 +47,10 @@ function vllmBackends(
   profile: ModelProfile,
   imageLimits: ImageLimits,
   metrics: GatewayMetrics,
+  logger: Logger,
 ): { chat: ChatBackend; ocr: OcrBackend } {
-  const client = new VllmClient({
+  const reachability = createReplicaReachabilityLog(logger, (url) => client.checkHealth(url));
+  const client: VllmClient = new VllmClient({
     urls: config.VLLM_URL,
     apiKey: config.VLLM_API_KEY,
     connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
@@ -66,11 +69,15 @@ function vllmBackends(
     observer: {
       queueDepth: (depth) => metrics.queued.set(depth),
       rejected: () => metrics.queueRejections.inc(),
-      health: (replica, healthy) => metrics.upstreamHealthy.set({ replica }, healthy ? 1 : 0),
+      health: (replica, healthy) => {
+        metrics.upstreamHealthy.set({ replica }, healthy ? 1 : 0);
+        reachability.changed(replica, healthy);
+      },
       retried: (reason) => metrics.retries.inc({ reason }),
     },
   });
   if (config.UPSTREAM_HEALTH_INTERVAL_MS > 0) client.startHealthChecks(config.UPSTREAM_HEALTH_INTERVAL_MS);
+  void reachability.checkAtStart(config.VLLM_URL);
   const deadlines = {
     firstTokenMs: config.UPSTREAM_FIRST_TOKEN_TIMEOUT_MS,
     idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
@@ -164,7 +171,7 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
   const metrics = createGatewayMetrics();
   const { chat, ocr } =
     config.VLLM_URL.length > 0
-      ? vllmBackends(config, profile, imageLimits, metrics)
+      ? vllmBackends(config, profile, imageLimits, metrics, logger)
       : await embeddedBackends(config, tasks, logger);
   return {
     config,

@@ -20,6 +20,21 @@ function shutdownGracefully(server: Server, graceMs: number): Promise<void> {
   });
 }
 
+/** Why `listen` failed, in one line that says what to change. */
+function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): string {
+  const where = `${host}:${port}`;
+  if (error.code === "EADDRINUSE") {
+    return `cannot listen on ${where}: the port is already in use (vLLM also defaults to 8000); set PORT or --port to a free one`;
+  }
+  if (error.code === "EACCES") {
+    return `cannot listen on ${where}: permission denied (ports below 1024 need privileges); set PORT or --port`;
+  }
+  if (error.code === "EADDRNOTAVAIL") {
+    return `cannot listen on ${where}: ${host} is not an address of this machine; set HOST or --host`;
+  }
+  return `cannot listen on ${where}: ${error.message}`;
+}
+
 /** Starts the gateway from the environment and `--flag` overrides, until SIGTERM/SIGINT. */
 export async function runServer(argv: readonly string[]): Promise<void> {
   const { config, logger, deps } = await startDependencies(argv, process.stdout, "ocr-gateway");
@@ -35,6 +50,11 @@ export async function runServer(argv: readonly string[]): Promise<void> {
       "ocr gateway listening",
     );
   }) as Server;
+  server.once("error", (error: NodeJS.ErrnoException) => {
+    logger.fatal({ code: error.code }, "cannot listen");
+    process.stderr.write(`ocr-gateway: ${describeListenError(error, config.HOST, config.PORT)}\n`);
+    process.exit(1);
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -8,10 +8,11 @@ import { loadConfig } from "../config/load-config.ts";
 import { createLogger } from "../logging/logger.ts";
 import { formatReport, progressBar } from "./format-report.ts";
 import { type EvalTask, runEval } from "./run-eval.ts";
-import { loadSroieSample } from "./sroie-dataset.ts";
+import { BUNDLED_SROIE_SAMPLE, loadSroieSample } from "./sroie-dataset.ts";
 
-const USAGE = `usage: ocr-gateway eval --dataset <dir> [--task text|fields] [--backend <vLLM url>|embedded]
-                        [--limit N] [--json <file>|-]`;
+const USAGE = `usage: ocr-gateway eval [--dataset <dir>] [--task text|fields] [--backend <vLLM url>|embedded]
+                        [--limit N] [--json <file>|-]
+--dataset defaults to the receipts bundled with the repository (test/fixtures/sroie).`;
 
 /**
  * `ocr-gateway eval` / `npm run eval`: scores a backend on a labelled folder through the gateway's own
@@ -21,7 +22,7 @@ export async function runEvalCli(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      dataset: { type: "string" },
+      dataset: { type: "string", default: BUNDLED_SROIE_SAMPLE },
       task: { type: "string", default: "text" },
       backend: { type: "string" },
       limit: { type: "string" },
@@ -29,7 +30,7 @@ export async function runEvalCli(argv: readonly string[]): Promise<number> {
       help: { type: "boolean", default: false },
     },
   });
-  if (values.help || !values.dataset || !["text", "fields"].includes(values.task)) {
+  if (values.help || !["text", "fields"].includes(values.task)) {
     console.error(USAGE);
     return values.help ? 0 : 2;
   }

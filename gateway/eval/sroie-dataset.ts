@@ -1,6 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
+/** The labelled receipts that ship with the repository (a clone has them; the Docker image does not). */
+export const BUNDLED_SROIE_SAMPLE = path.resolve(import.meta.dirname, "../../test/fixtures/sroie");
+
 /**
  * One receipt of an SROIE-style folder: `NNN.jpg` (or .png/.pdf) plus `NNN.boxes.csv` (8 corner coordinates,
  * transcript) and optionally `NNN.fields.json` (key fields).

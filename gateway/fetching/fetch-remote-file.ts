@@ -10,6 +10,7 @@ import {
   UnsupportedMediaTypeError,
 } from "../errors.ts";
 import { isForbiddenAddress } from "./address-policy.ts";
+import { describeConnectionError } from "./describe-connection-error.ts";
 
 export interface RemoteFetchPolicy {
   maxBytes: number;
@@ -114,7 +115,7 @@ export function createRemoteFileFetcher(policy: RemoteFetchPolicy) {
           await response.body.dump();
           throw new BadRequestError(
             "remote_fetch_failed",
-            `Fetching the URL failed with HTTP ${response.statusCode}.`,
+            `Fetching the URL failed: ${url.host} answered HTTP ${response.statusCode}.`,
           );
         }
         const contentType =
@@ -165,7 +166,11 @@ export function createRemoteFileFetcher(policy: RemoteFetchPolicy) {
         );
       }
       if (signal?.aborted) throw error;
-      throw new BadRequestError("remote_fetch_failed", "The URL could not be fetched.", { cause: error });
+      throw new BadRequestError(
+        "remote_fetch_failed",
+        `Fetching the URL failed: ${url.host}: ${describeConnectionError(error)}.`,
+        { cause: error },
+      );
     }
   }
 

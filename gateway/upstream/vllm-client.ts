@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, Pool } from "undici";
 import { GatewayError, ServiceUnavailableError } from "../errors.ts";
+import { describeConnectionError } from "../fetching/describe-connection-error.ts";
 import { type Replica, ReplicaPool, type ReplicaPoolObserver } from "./replica-pool.ts";
 import { backoff, isRetryableConnectionError, isRetryableStatus, type RetryPolicy } from "./retry-policy.ts";
 import { UpstreamTimeout } from "./upstream-timeouts.ts";
@@ -196,6 +197,11 @@ export class VllmClient {
 
   /** `GET /health` on one replica, outside the concurrency limits: true when it answers 200 in time. */
   async probe(url: string, timeoutMs = 2_000): Promise<boolean> {
+    return (await this.checkHealth(url, timeoutMs)).healthy;
+  }
+
+  /** Like `probe`, with the reason in words: "GET /health answered 503", "connection refused (…)". */
+  async checkHealth(url: string, timeoutMs = 2_000): Promise<{ healthy: boolean; reason: string }> {
     try {
       const response = await (this.#http.get(url) as Pool).request({
         method: "GET",
@@ -203,9 +209,9 @@ export class VllmClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
       await response.body.dump();
-      return response.statusCode === 200;
-    } catch {
-      return false;
+      return { healthy: response.statusCode === 200, reason: `GET /health answered ${response.statusCode}` };
+    } catch (error) {
+      return { healthy: false, reason: `GET /health failed: ${describeConnectionError(error)}` };
     }
   }
 

@@ -6,7 +6,12 @@ import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../../gateway/config/load-config.ts";
 import { REPO_ROOT } from "./support/child-processes.ts";
 import { type ComposeService, composeSchemaErrors, loadComposeFile } from "./support/compose-file.ts";
-import { gatewaySeriesNames, metricNamesInPromql, vllmSeriesNames } from "./support/exported-metric-names.ts";
+import {
+  gatewaySeriesNames,
+  metricNamesInPromql,
+  VLLM_FACTS,
+  vllmSeriesNames,
+} from "./support/exported-metric-names.ts";
 import {
   findManifest,
   loadManifests,
@@ -31,11 +36,11 @@ function flagMap(args: string[]): Map<string, string> {
   return flags;
 }
 
-/** The `vllm serve` flags the HunyuanOCR notes prescribe (read from the shared notes, not copied). */
+/** The `vllm serve` flags the HunyuanOCR notes prescribe (their copy in test/deploy/fixtures/vllm-facts.md). */
 function prescribedServeFlags(): Map<string, string> {
-  const notes = readFileSync(path.resolve(REPO_ROOT, "../shared/notes/hunyuanocr.md"), "utf8");
+  const notes = readFileSync(VLLM_FACTS, "utf8");
   const block = /## Serving with vLLM\s+```\n([\s\S]*?)```/.exec(notes)?.[1];
-  if (block === undefined) throw new Error("hunyuanocr.md: no vllm serve block under '## Serving with vLLM'");
+  if (block === undefined) throw new Error("vllm-facts.md: no vllm serve block under '## Serving with vLLM'");
   const flags = flagMap(block.replace(/\\\n/g, " ").trim().split(/\s+/));
   expect(flags.get("--revision")).toMatch(/^[0-9a-f]{40}$/);
   return flags;
@@ -133,7 +138,7 @@ describe("deploy/Dockerfile", () => {
     const sources = [...dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)].flatMap((match) =>
       (match[1] ?? "").split(/\s+/),
     );
-    expect(sources).toEqual(expect.arrayContaining([".npmrc", "package-lock.json", "gateway", "prompts"]));
+    expect(sources).toEqual(expect.arrayContaining(["package-lock.json", "gateway", "prompts"]));
     for (const source of sources) {
       expect(existsSync(path.join(REPO_ROOT, source)), source).toBe(true);
       expect(ignored, source).not.toContain(source);
@@ -150,6 +155,15 @@ describe("deploy/Dockerfile", () => {
     expect(dockerfile).toMatch(/apt-get install[^\n]*ffmpeg/);
     const entry = /^CMD \[.*"([^"]+\.ts)"\]$/m.exec(dockerfile)?.[1] ?? "";
     expect(existsSync(path.join(REPO_ROOT, entry))).toBe(true);
+  });
+
+  it("never lets onnxruntime-node's install script fetch CUDA libraries, whatever the npm version", () => {
+    // npm 10 runs dependency install scripts and reads the environment; npm >= 11 runs none not in allowScripts.
+    expect(dockerfile).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
+    expect(read(".ci/run")).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
+    const manifest = JSON.parse(read("package.json")) as { allowScripts?: Record<string, boolean> };
+    expect(manifest.allowScripts?.["onnxruntime-node"]).toBe(false);
+    expect(existsSync(path.join(REPO_ROOT, ".npmrc"))).toBe(false);
   });
 });
 

@@ -1,20 +1,20 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { receiptDataUrl } from "../support/fixtures.ts";
+import { lacks, requireCommand } from "../support/system-tools.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 import {
   answersOk,
   freePort,
-  requireBinary,
   type SpawnedProcess,
   spawnService,
   waitUntil,
 } from "./support/child-processes.ts";
-import { buildNginxTestConfig } from "./support/nginx-config.ts";
+import { writeNginxTestConfig } from "./support/nginx-config.ts";
 
 const MAX_BODY_BYTES = 52_428_800;
 const NGINX_REQUEST_ID = /^[0-9a-f]{32}$/;
@@ -49,8 +49,8 @@ function paddedChatBody(totalBytes: number, extra: Record<string, unknown> = {})
 }
 
 beforeAll(async () => {
-  const nginxBinary = requireBinary("nginx", "nginx");
-  requireBinary("openssl", "openssl");
+  const nginxBinary = requireCommand("nginx", "nginx");
+  requireCommand("openssl", "openssl");
   prefix = mkdtempSync(path.join(tmpdir(), "ocr-nginx-"));
 
   emulator = await VllmEmulator.start();
@@ -87,17 +87,12 @@ beforeAll(async () => {
   );
   const httpPort = await freePort();
   const tlsPort = await freePort();
-  const { main, included } = buildNginxTestConfig({
+  const configFile = writeNginxTestConfig({
     prefix,
     gatewayAddress: `127.0.0.1:${gatewayPort}`,
     httpPort,
     tls: { port: tlsPort, certDir },
   });
-  included.forEach((text, index) => {
-    writeFileSync(path.join(prefix, `site-${index}.conf`), text);
-  });
-  const configFile = path.join(prefix, "nginx.conf");
-  writeFileSync(configFile, main);
 
   const args = ["-p", prefix, "-e", path.join(prefix, "error.log"), "-c", configFile];
   execFileSync(nginxBinary, [...args, "-t"], { stdio: "pipe" });
@@ -118,7 +113,7 @@ afterAll(async () => {
 
 afterEach(() => emulator.reset());
 
-describe("nginx in front of the gateway", () => {
+describe.skipIf(lacks("nginx", "openssl"))("nginx in front of the gateway", () => {
   it("passes a 20 MB upload through to the gateway and vLLM", async () => {
     emulator.script({ text: "TOTAL 9.00" });
     const body = paddedChatBody(20_000_000);
@@ -231,5 +226,30 @@ describe("nginx in front of the gateway", () => {
 
     const plain = await fetch(`${baseUrl}/ready`);
     expect(plain.headers.get("strict-transport-security")).toBeNull();
+  });
+
+  it("accepts the TLS file copied into conf.d under any name (nginx loads conf.d/*.conf in name order)", () => {
+    const nginxBinary = requireCommand("nginx", "nginx");
+    for (const fileName of ["ocr-gateway-tls.conf", "000-tls.conf", "a.conf", "zz-tls.conf"]) {
+      const testPrefix = mkdtempSync(path.join(tmpdir(), "ocr-nginx-order-"));
+      try {
+        const configFile = writeNginxTestConfig({
+          prefix: testPrefix,
+          gatewayAddress: "127.0.0.1:9",
+          httpPort: 8,
+          tls: { port: 9, certDir: path.join(prefix, "certs"), fileName },
+        });
+        const check = spawnSync(
+          nginxBinary,
+          ["-p", testPrefix, "-e", path.join(testPrefix, "error.log"), "-c", configFile, "-t"],
+          {
+            encoding: "utf8",
+          },
+        );
+        expect(check.status, `${fileName}: ${check.stderr}`).toBe(0);
+      } finally {
+        rmSync(testPrefix, { recursive: true, force: true });
+      }
+    }
   });
 });

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
+import { lacks, requireCommand } from "../support/system-tools.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
-import { REPO_ROOT, requireBinary } from "./support/child-processes.ts";
+import { REPO_ROOT } from "./support/child-processes.ts";
 import {
   buildPrometheusTestConfig,
   type RunningPrometheus,
@@ -24,9 +25,9 @@ function promtool(...args: string[]): string {
   }
 }
 
-describe("Prometheus configuration", () => {
+describe.skipIf(lacks("promtool"))("Prometheus configuration", () => {
   beforeAll(() => {
-    requireBinary("promtool", "prometheus");
+    requireCommand("promtool", "promtool");
   });
 
   it("is a valid config that loads both rule files", () => {
@@ -44,14 +45,14 @@ describe("Prometheus configuration", () => {
   });
 });
 
-describe("a real Prometheus scraping a real gateway", () => {
+describe.skipIf(lacks("prometheus"))("a real Prometheus scraping a real gateway", () => {
   let emulator: VllmEmulator;
   let gateway: RunningGateway;
   let prometheus: RunningPrometheus | undefined;
   let dir: string;
 
   beforeAll(async () => {
-    const binary = requireBinary("prometheus", "prometheus");
+    const binary = requireCommand("prometheus", "prometheus");
     dir = mkdtempSync(path.join(tmpdir(), "ocr-prometheus-"));
     emulator = await VllmEmulator.start();
     gateway = await startGateway({ VLLM_URL: emulator.url, LOG_LEVEL: "silent" });

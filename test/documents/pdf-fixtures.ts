@@ -11,14 +11,14 @@ import {
   rgb,
   StandardFonts,
 } from "pdf-lib";
+import { receiptPath } from "../support/fixtures.ts";
 
-const RECEIPTS_DIR = new URL("../../../shared/datasets/sroie-sample/", import.meta.url);
 export const A4 = { width: 595.28, height: 841.89 } as const;
 /** Where the receipt photo sits on page 1 of `buildSamplePdf`, in points from the top-left corner. */
 export const RECEIPT_BOX = { left: 100, top: 120, width: 300, height: (300 * 1013) / 463 } as const;
 
 export function readReceipt(name: string): Promise<Buffer> {
-  return readFile(new URL(`${name}.jpg`, RECEIPTS_DIR));
+  return readFile(receiptPath(name));
 }
 
 /**

@@ -88,11 +88,36 @@ describe("eval command", () => {
     expect(report.cer).toBeGreaterThanOrEqual(0);
   });
 
-  it("explains its usage when the dataset is missing", async () => {
-    const failure = await run(process.execPath, ["--import", "tsx", "gateway/eval/eval-cli.ts"]).catch(
-      (error: { code: number; stderr: string }) => error,
+  it("reads the receipts bundled with the repository when no dataset is given", async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "gateway/eval/eval-cli.ts",
+        "--limit",
+        "1",
+        "--backend",
+        emulator.url,
+        "--json",
+        "-",
+      ],
+      { timeout: 60_000 },
     );
+    const report = JSON.parse(stdout) as { documents: number; dataset: string };
+    expect(report.documents).toBe(1);
+    expect(report.dataset).toBe(SROIE_DIR);
+  });
+
+  it("explains its usage for an unknown task", async () => {
+    const failure = await run(process.execPath, [
+      "--import",
+      "tsx",
+      "gateway/eval/eval-cli.ts",
+      "--task",
+      "poetry",
+    ]).catch((error: { code: number; stderr: string }) => error);
     expect((failure as { code: number }).code).toBe(2);
-    expect((failure as { stderr: string }).stderr).toContain("usage: ocr-gateway eval --dataset");
+    expect((failure as { stderr: string }).stderr).toContain("usage: ocr-gateway eval [--dataset <dir>]");
   });
 });

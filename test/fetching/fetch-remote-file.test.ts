@@ -37,6 +37,9 @@ beforeAll(async () => {
         res.writeHead(200, { "content-type": "image/png" });
         res.write("x");
         return;
+      case "/hang-up":
+        req.socket.destroy();
+        return;
       default:
         res.writeHead(404).end();
     }
@@ -116,6 +119,30 @@ describe("fetchRemoteFile", () => {
     expect((await failure(fetchRemoteFile(`http://localhost:${port}/missing`))).code).toBe(
       "remote_fetch_failed",
     );
+    await close();
+  });
+
+  it("says why remote_fetch_failed: the HTTP status, DNS, a refused or dropped connection", async () => {
+    const { fetchRemoteFile, close } = createRemoteFileFetcher(
+      policy({ allowedPrivateHosts: ["localhost", "127.0.0.1"] }),
+    );
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const cases: Array<[string, RegExp]> = [
+      [`http://localhost:${port}/missing`, new RegExp(`localhost:${port} answered HTTP 404`)],
+      ["http://no-such-host.invalid/receipt.jpg", /no-such-host\.invalid: DNS lookup failed/],
+      [`http://127.0.0.1:${closedPort}/receipt.jpg`, /connection refused/],
+      [`http://localhost:${port}/hang-up`, /connection (closed|reset) by the server/],
+    ];
+    for (const [url, reason] of cases) {
+      const error = await failure(fetchRemoteFile(url));
+      expect([error.status, error.code], url).toEqual([400, "remote_fetch_failed"]);
+      expect(error.message).toMatch(reason);
+    }
     await close();
   });
 

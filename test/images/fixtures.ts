@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import { crc32 } from "node:zlib";
 import sharp from "sharp";
 
-const RECEIPTS_DIR = new URL("../../../shared/datasets/sroie-sample/", import.meta.url);
+import { receiptPath } from "../support/fixtures.ts";
 
 /** A real scanned receipt from the SROIE sample (e.g. "000" is 463×1013). */
 export function readReceipt(name: string): Promise<Buffer> {
-  return readFile(new URL(`${name}.jpg`, RECEIPTS_DIR));
+  return readFile(receiptPath(name));
 }
 
 /** A 24-bit bottom-up BMP (BITMAPINFOHEADER), the most common kind, built from raw RGB pixels. */

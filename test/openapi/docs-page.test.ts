@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useOcrGateway } from "../support/ocr-fixtures.ts";
-
-const CHROMIUM_PATH = "/usr/bin/chromium";
+import { lacks } from "../support/system-tools.ts";
+import { launchChromium } from "../web/launch-chromium.ts";
 
 const bed = useOcrGateway();
 
@@ -46,18 +45,10 @@ describe("GET /docs", () => {
   });
 });
 
-describe("the reference page in a browser", () => {
+describe.skipIf(lacks("chromium"))("the reference page in a browser", () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM_PATH)) {
-      throw new Error(
-        `${CHROMIUM_PATH} is missing: this test drives a real browser (apt-get install chromium).`,
-      );
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   }, 30_000);
   afterAll(() => browser?.close());
 

@@ -14,6 +14,7 @@ import {
   upstreamBodies,
   useOcrGateway,
 } from "../support/ocr-fixtures.ts";
+import { lacks } from "../support/system-tools.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
 type Json = any;
@@ -32,7 +33,7 @@ print(response.json()['text'])
 describe("existing clients", () => {
   const bed = useOcrGateway();
 
-  it("the seed's python-requests snippet prints the text", async () => {
+  it.skipIf(lacks("python3-requests"))("the seed's python-requests snippet prints the text", async () => {
     const text = "BOOK TA .K (TAMAN DAYA) SDN BHD\n书塔（大雅花园）有限公司\nTOTAL: 9.00";
     bed.emulator.script({ text });
     const { stdout } = await run(

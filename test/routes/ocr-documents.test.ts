@@ -4,7 +4,6 @@ import {
   type ErrorBody,
   enlargedReceipt,
   exifRotatedReceipt,
-  ffmpegInstalled,
   postOcrForm,
   postOcrJson,
   readSseEvents,
@@ -15,6 +14,7 @@ import {
   upstreamBodies,
   useOcrGateway,
 } from "../support/ocr-fixtures.ts";
+import { lacks } from "../support/system-tools.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
 type Json = any;
@@ -194,9 +194,8 @@ describe("documents", () => {
     });
   });
 
-  describe("video", () => {
+  describe.skipIf(lacks("ffmpeg"))("video", () => {
     it("reads subtitle frames at the given timestamps with ffmpeg", async () => {
-      expect(await ffmpegInstalled(), "this test needs ffmpeg on the PATH").toBe(true);
       const video = await receiptVideo("000");
       bed.emulator.script({ text: "第一句\nFirst line" }, { text: "第二句\nSecond line" });
       const body = await json(
@@ -233,11 +232,10 @@ describe("documents", () => {
   });
 });
 
-describe("without ffmpeg", () => {
+describe.skipIf(lacks("ffmpeg"))("without ffmpeg", () => {
   const bed = useOcrGateway({ FFMPEG_PATH: "/nonexistent/ffmpeg" });
 
   it("answers a video with 501 ffmpeg_not_available and still reads images", async () => {
-    expect(await ffmpegInstalled(), "this test needs ffmpeg to build its video").toBe(true);
     const response = await postOcrForm(
       bed.gateway.url,
       { bytes: await receiptVideo("000"), name: "clip.mp4", type: "video/mp4" },

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-/** The shared SROIE receipts folder (real scans with ground truth). */
-export const SROIE_DIR = path.resolve(import.meta.dirname, "../../../shared/datasets/sroie-sample");
+/** Real SROIE receipt scans with their ground truth, kept in the repository (see its README.md). */
+export const SROIE_DIR = path.resolve(import.meta.dirname, "../fixtures/sroie");
 
 export function receiptPath(id: string): string {
   return path.join(SROIE_DIR, `${id}.jpg`);

@@ -149,16 +149,6 @@ export async function buildReceiptPdf(pageCount = 3): Promise<Uint8Array> {
   return pdf.save();
 }
 
-/** True when an ffmpeg binary runs here. */
-export async function ffmpegInstalled(): Promise<boolean> {
-  try {
-    await run("ffmpeg", ["-version"], { timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const videos = new Map<string, Promise<Buffer>>();
 
 /**

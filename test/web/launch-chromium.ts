@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 
-/** Debian's chromium (package `chromium`); the UI tests need a real browser and fail without one. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+import { CHROMIUM_PATH } from "../support/system-tools.ts";
 
 /** Launches headless Debian chromium, or throws saying which package to install. */
 export async function launchChromium(): Promise<Browser> {

@@ -2,6 +2,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { receiptPath } from "../support/fixtures.ts";
 import type { RunningGateway } from "../support/gateway-harness.ts";
+import { lacks } from "../support/system-tools.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 import { ARTIFACTS, type BrowserSession, runTask, startBrowserSession } from "./browser-session.ts";
 
@@ -21,7 +22,7 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-describe("web UI with API keys", () => {
+describe.skipIf(lacks("chromium"))("web UI with API keys", () => {
   let secured: RunningGateway;
   beforeAll(async () => {
     secured = await session.startGateway({ VLLM_URL: emulator.url, API_KEYS: "ui-test-key" });
@@ -58,7 +59,7 @@ describe("web UI with API keys", () => {
   });
 });
 
-describe("web UI with the embedded engine", () => {
+describe.skipIf(lacks("chromium"))("web UI with the embedded engine", () => {
   it("offers only the tasks the engine runs and draws its boxes over the receipt", async () => {
     const target = await session.openPage(await session.browser.newContext());
     await target.goto(`${embedded.url}/`);
@@ -79,7 +80,7 @@ describe("web UI with the embedded engine", () => {
   });
 });
 
-describe("web UI settings", () => {
+describe.skipIf(lacks("chromium"))("web UI settings", () => {
   it("WEB_UI=false serves nothing at /, WEB_UI_PATH=/ui moves the page and its assets", async () => {
     const [off, moved] = await Promise.all([
       session.startGateway({ VLLM_URL: emulator.url, WEB_UI: "false" }),
@@ -107,7 +108,7 @@ describe("web UI settings", () => {
   });
 });
 
-describe("network and console", () => {
+describe.skipIf(lacks("chromium"))("network and console", () => {
   it("made no request to any host but the gateways, and the CSP blocked nothing", () => {
     expect(session.requestedUrls.length).toBeGreaterThan(10);
     expect(session.foreignRequests()).toEqual([]);

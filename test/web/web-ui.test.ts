@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readReceipt, receiptPath } from "../support/fixtures.ts";
 import type { RunningGateway } from "../support/gateway-harness.ts";
 import { buildReceiptPdf } from "../support/ocr-fixtures.ts";
+import { lacks } from "../support/system-tools.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 import { ARTIFACTS, type BrowserSession, runTask, startBrowserSession } from "./browser-session.ts";
 
@@ -42,7 +43,7 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-describe("web UI in a real browser (vLLM backend, emulated)", () => {
+describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emulated)", () => {
   it("serves the page with a strict CSP and lists the tasks and the backend", async () => {
     const response = await page.goto(`${gateway.url}/`);
     expect(response?.status()).toBe(200);
@@ -266,7 +267,7 @@ describe("web UI in a real browser (vLLM backend, emulated)", () => {
   });
 });
 
-describe("web UI network and console", () => {
+describe.skipIf(lacks("chromium"))("web UI network and console", () => {
   it("made no request to any host but the gateway, and the CSP blocked nothing", () => {
     expect(session.requestedUrls.length).toBeGreaterThan(20);
     expect(session.foreignRequests()).toEqual([]);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 
@@ -13,16 +13,6 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (address === null || typeof address === "string") throw new Error("no port from listen(0)");
   return address.port;
-}
-
-/** Fails the test loudly, with install instructions, when a required system binary is missing. */
-export function requireBinary(name: string, debianPackage: string): string {
-  const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
-  const location = found.stdout.trim();
-  if (found.status !== 0 || location === "") {
-    throw new Error(`${name} is not installed: apt-get install -y ${debianPackage} (.ci/run installs it)`);
-  }
-  return location;
 }
 
 export interface SpawnedProcess {

@@ -3,7 +3,8 @@ import path from "node:path";
 import { createGatewayMetrics } from "../../../gateway/metrics/gateway-metrics.ts";
 import { REPO_ROOT } from "./child-processes.ts";
 
-const VLLM_NOTES = path.resolve(REPO_ROOT, "../shared/notes/vllm-api.md");
+/** The project's vLLM facts (serve flags, metric names), copied into the repository. */
+export const VLLM_FACTS = path.resolve(REPO_ROOT, "test/deploy/fixtures/vllm-facts.md");
 const HISTOGRAM_SERIES = ["_bucket", "_sum", "_count"];
 
 /** Series names a histogram or summary called `name` exports, besides `name` itself. */
@@ -23,13 +24,13 @@ export async function gatewaySeriesNames(): Promise<Set<string>> {
 }
 
 /**
- * The vLLM metric names listed in the "## Metrics" section of the shared vLLM notes (the current names; the
- * renamed ones of older builds are mentioned elsewhere in the notes and deliberately not taken).
+ * The vLLM metric names listed in the "## Metrics" section of `VLLM_FACTS` (the current names, not the
+ * renamed ones of older builds).
  */
 export function vllmSeriesNames(): Set<string> {
-  const notes = readFileSync(VLLM_NOTES, "utf8");
+  const notes = readFileSync(VLLM_FACTS, "utf8");
   const section = notes.split(/^## /m).find((part) => part.startsWith("Metrics"));
-  if (section === undefined) throw new Error(`${VLLM_NOTES} has no "## Metrics" section`);
+  if (section === undefined) throw new Error(`${VLLM_FACTS} has no "## Metrics" section`);
   return withHistogramSeries(section.match(/vllm:[a-z0-9_]+/g) ?? []);
 }
 

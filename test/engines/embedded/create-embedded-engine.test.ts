@@ -12,8 +12,8 @@ import { EngineUnavailableError } from "../../../gateway/engines/engine-errors.t
 import type { RecognitionResult } from "../../../gateway/engines/ocr-engine.ts";
 import { loadSroieSample, sroieTruthText } from "../../../gateway/eval/sroie-dataset.ts";
 import { characterErrorRate, characterErrors, errorRate } from "../../../gateway/eval/text-metrics.ts";
+import { SROIE_DIR } from "../../support/fixtures.ts";
 
-const SAMPLE = path.resolve(process.cwd(), "../shared/datasets/sroie-sample");
 /**
  * Measured on receipts 000–002: 22.6 % on the lines as returned, 19.8 % on the segments in the recipe's order
  * (14.1 % / 12.9 % over all 24: 001 is a hard one). The margin absorbs onnxruntime/libvips drift.
@@ -52,7 +52,7 @@ function expectBoxesInside(result: RecognitionResult): void {
 
 describe("embedded engine on SROIE receipts", () => {
   it("reads three receipts with a character error rate under the measured threshold", async () => {
-    const receipts = (await loadSroieSample(SAMPLE)).slice(0, 3);
+    const receipts = (await loadSroieSample(SROIE_DIR)).slice(0, 3);
     expect(receipts).toHaveLength(3);
     const lineCounts = [];
     const segmentCounts = [];
@@ -79,8 +79,8 @@ describe("embedded engine on SROIE receipts", () => {
   }, 60_000);
 
   it("bounds a 7000 px tall image before inference and reports boxes in its own pixels", async () => {
-    const original = await readFile(path.join(SAMPLE, "000.jpg"));
-    const truth = await readFile(path.join(SAMPLE, "000.boxes.csv"), "utf8");
+    const original = await readFile(path.join(SROIE_DIR, "000.jpg"));
+    const truth = await readFile(path.join(SROIE_DIR, "000.boxes.csv"), "utf8");
     const huge = await sharp(original).resize({ height: 7000 }).jpeg({ quality: 90 }).toBuffer();
     const { width = 0 } = await sharp(huge).metadata();
 
@@ -127,7 +127,7 @@ describe("embedded engine under load", () => {
 
   it("keeps /health fast while 8 recognitions queue and run, and refuses a job beyond maxQueue", async () => {
     // The top of a receipt keeps each job short (~0.2–0.5 s) so the test stays quick on 2 cores.
-    const receipt = await readFile(path.join(SAMPLE, "001.jpg"));
+    const receipt = await readFile(path.join(SROIE_DIR, "001.jpg"));
     const header = await sharp(receipt)
       .extract({ left: 0, top: 0, width: 439, height: 260 })
       .png()
@@ -157,7 +157,7 @@ describe("embedded engine under load", () => {
   }, 60_000);
 
   it("drops a job aborted while queued; the running one still completes", async () => {
-    const receipt = await readFile(path.join(SAMPLE, "002.jpg"));
+    const receipt = await readFile(path.join(SROIE_DIR, "002.jpg"));
     const image = await sharp(receipt).extract({ left: 0, top: 0, width: 400, height: 260 }).png().toBuffer();
     const running = engine.recognize(image);
     const controller = new AbortController();

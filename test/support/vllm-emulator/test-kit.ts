@@ -1,11 +1,9 @@
 // Helpers shared by the emulator's own tests.
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { receiptDataUrl as sroieDataUrl } from "../fixtures.ts";
 
 /** A real receipt (SROIE sample 000, 463×1013 JPEG) as a data: URL. */
 export function receiptDataUrl(): string {
-  const file = path.resolve(process.cwd(), "../shared/datasets/sroie-sample/000.jpg");
-  return `data:image/jpeg;base64,${readFileSync(file).toString("base64")}`;
+  return sroieDataUrl("000");
 }
 
 export const spottingPrompt = "检测并识别图片中的文字，将文本坐标格式化输出。";
