@@ -77,7 +77,7 @@ describe("MCP over Streamable HTTP", () => {
     }
     const translate = tools.find((tool) => tool.name === "translate");
     expect(
-      (translate?.inputSchema.properties as Record<string, { default?: unknown }>).target_language?.default,
+      (translate?.inputSchema.properties?.target_language as { default?: unknown } | undefined)?.default,
     ).toBe("en");
   });
 
