@@ -1,6 +1,7 @@
 import { Hono } from "hono";
-import { NotFoundError } from "./errors.ts";
+import { MethodNotAllowedError, NotFoundError } from "./errors.ts";
 import { accessLog } from "./http/access-log.ts";
+import { allowedMethodsOf } from "./http/allowed-methods.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import type { AppDependencies, AppEnv } from "./http/request-context.ts";
 import { requestId } from "./http/request-id.ts";
@@ -20,9 +21,21 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const onError = errorHandler(deps.logger, deps.metrics);
   app.onError(onError);
-  app.notFound((c) =>
-    onError(new NotFoundError("route_not_found", `No route for ${c.req.method} ${c.req.path}.`), c),
-  );
+  let allowedMethods: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    // Built on first use: by then every route below is registered.
+    allowedMethods ??= allowedMethodsOf(app.routes);
+    const allowed = allowedMethods(c.req.path);
+    const error =
+      allowed.length > 0
+        ? new MethodNotAllowedError(
+            "method_not_allowed",
+            `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(", ")}.`,
+            { headers: { allow: allowed.join(", ") } },
+          )
+        : new NotFoundError("route_not_found", `No route for ${c.req.method} ${c.req.path}.`);
+    return onError(error, c);
+  });
 
   app.use("*", requestId());
   app.use("*", accessLog(deps.logger, deps.metrics, deps.backend.name));

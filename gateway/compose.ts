@@ -186,7 +186,9 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
       allowedPrivateHosts: config.FETCH_ALLOWED_PRIVATE_HOSTS,
       acceptedTypes: /^(image\/|application\/pdf$|video\/)/,
     }),
-    models: new ModelNames(config.MODEL, config.MODEL_ALIASES),
+    // The served name is the backend's own (`embedded:ppocr-v4` without vLLM): answers never claim a model
+    // that did not read them. MODEL stays accepted as an alias, so clients need no change when vLLM is added.
+    models: new ModelNames(chat.modelId, [config.MODEL, ...config.MODEL_ALIASES]),
     authenticator: createAuth(config),
     pdf:
       config.PDF_RENDER_WORKERS > 0

@@ -1,5 +1,4 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { GatewayError } from "../errors.ts";
 import type { OcrServiceDependencies } from "../ocr/ocr-service.ts";
 import { gatewayVersion } from "../version.ts";
 import type { OcrTool, OcrToolContext } from "./ocr-tool.ts";
@@ -11,22 +10,9 @@ const INSTRUCTIONS =
   " are accepted; `pages` selects 0-based PDF pages. Failed calls return isError with a gateway error code" +
   " (e.g. invalid_base64, url_not_allowed, unsupported_media_type) saying what to fix.";
 
-/**
- * True unless the backend refuses the task outright (501, e.g. the embedded engine for tasks that need the
- * model). A 4xx about missing options is fine: the real call brings them.
- */
-function backendRuns(deps: OcrServiceDependencies, tool: OcrTool): boolean {
-  try {
-    deps.ocr.prepareTask(deps.tasks.get(tool.task), { variables: {}, includeImageBase64: false });
-    return true;
-  } catch (error) {
-    return !(error instanceof GatewayError && error.status === 501);
-  }
-}
-
-/** The OCR tools the configured backend can run. Call once per set of dependencies: it probes the backend. */
+/** The OCR tools the configured backend can run. */
 export function availableOcrTools(deps: OcrServiceDependencies): readonly OcrTool[] {
-  return OCR_TOOLS.filter((tool) => backendRuns(deps, tool));
+  return OCR_TOOLS.filter((tool) => deps.ocr.capabilities(deps.tasks.get(tool.task)).available);
 }
 
 /**

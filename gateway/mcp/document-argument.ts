@@ -8,52 +8,52 @@ const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
 // Standard and URL-safe alphabets, with padding and line breaks (as `base64` tools wrap at 76 columns).
 const BASE64 = /^[A-Za-z0-9+/=_\s-]+$/;
 
+const localPath = z
+  .string()
+  .min(1)
+  .optional()
+  .describe("Path of a local file (image or PDF) on the machine running this server.");
+
+const remoteDocumentShape = {
+  url: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "http(s) URL of the document (image or PDF), fetched by the gateway; private and loopback addresses " +
+        "are refused. A data: URL also works.",
+    ),
+  base64: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The document's bytes, base64-encoded (a data: URL is accepted too)."),
+  mime_type: z
+    .string()
+    .regex(MEDIA_TYPE)
+    .optional()
+    .describe(
+      "Media type of `base64`, e.g. image/png or application/pdf. Optional: the bytes are identified by " +
+        "their content.",
+    ),
+  pages: z
+    .union([z.array(z.number().int().min(0)), z.string().min(1)])
+    .optional()
+    .describe('0-based pages of a PDF or TIFF to read, as a list [0, 2] or a string "0,2-4". Default: all.'),
+};
+
 /**
- * The arguments every OCR tool takes to name its document. `path` is described per transport: a local file
- * is readable over stdio (the client runs the server on its own machine) and refused over HTTP.
+ * The arguments every OCR tool takes to name its document. `path` exists only over stdio, where the client
+ * runs the server on its own machine; over HTTP a local path could only fail, so it is not offered.
  */
 export function documentArgumentShape(localFiles: boolean) {
   return {
-    url: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "http(s) URL of the document (image or PDF), fetched by the gateway; private and loopback addresses " +
-          "are refused. A data: URL also works.",
-      ),
-    base64: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("The document's bytes, base64-encoded (a data: URL is accepted too)."),
-    mime_type: z
-      .string()
-      .regex(MEDIA_TYPE)
-      .optional()
-      .describe(
-        "Media type of `base64`, e.g. image/png or application/pdf. Optional: the bytes are identified by " +
-          "their content.",
-      ),
-    path: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        localFiles
-          ? "Path of a local file (image or PDF) on the machine running this server."
-          : "Not available over HTTP: send `url` or `base64` instead.",
-      ),
-    pages: z
-      .union([z.array(z.number().int().min(0)), z.string().min(1)])
-      .optional()
-      .describe(
-        '0-based pages of a PDF or TIFF to read, as a list [0, 2] or a string "0,2-4". Default: all.',
-      ),
+    ...remoteDocumentShape,
+    ...(localFiles ? { path: localPath } : {}),
   };
 }
 
-const documentArguments = z.object(documentArgumentShape(true));
+const documentArguments = z.object({ ...remoteDocumentShape, path: localPath });
 export type DocumentArguments = z.output<typeof documentArguments>;
 
 /** Picks the document fields out of a tool's (already validated) arguments. */

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { OcrRequest } from "../ocr/ocr-request.ts";
 import type { OcrResponse } from "../ocr/ocr-response.ts";
+import { ocrResponseSchema } from "../ocr/ocr-response-schema.ts";
 import { type OcrServiceDependencies, prepareOcrJob } from "../ocr/ocr-service.ts";
 import type { TaskDefinition } from "../tasks/index.ts";
 import { documentArgumentShape, documentArgumentsOf, documentSourceOf } from "./document-argument.ts";
@@ -55,17 +56,20 @@ export function defineOcrTool<Shape extends z.ZodRawShape>(definition: OcrToolDe
     task: definition.task,
     register(server, context) {
       const { deps } = context;
-      // Widened to a plain shape: the handler re-reads its arguments through typed schemas below.
-      const inputSchema: z.ZodRawShape = {
+      // Widened to a plain shape: the handler re-reads its arguments through typed schemas below. Loose, so
+      // that a `path` sent over HTTP (where it is not offered) gets its own clear error, not "no document".
+      const inputSchema = z.looseObject({
         ...documentArgumentShape(context.localFiles),
         ...definition.shape,
-      };
+      } as z.ZodRawShape);
       server.registerTool(
         definition.name,
         {
           title: definition.title,
           description: definition.description,
           inputSchema,
+          // `structuredContent` of a successful call is the `/v1/ocr` answer.
+          outputSchema: ocrResponseSchema,
           annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
         },
         async (args, extra) => {

@@ -3,18 +3,19 @@ import type { OcrResponse } from "../ocr/ocr-response.ts";
 import { PROMPT_LANGUAGES } from "../tasks/index.ts";
 import { defineOcrTool, type OcrTool } from "./ocr-tool.ts";
 
+// Defaults are /v1/ocr's (the task files'); test/mcp checks they stay the same.
 const promptLanguage = z
   .enum(PROMPT_LANGUAGES)
-  .optional()
+  .default("zh")
   .describe(
-    "Language of the instruction given to the model (default zh, its native prompts). Text in any " +
-      "language is read either way.",
+    "Language of the instruction given to the model (zh: its native prompts). Text in any language is " +
+      "read either way.",
   );
 
 const tableFormat = z
   .enum(["html", "markdown"])
-  .optional()
-  .describe("How tables appear: html (default; keeps merged cells) or markdown pipe tables.");
+  .default("html")
+  .describe("How tables appear: html (keeps merged cells) or markdown pipe tables.");
 
 /** The pages' text, each page under a `[page N]` line (0-based, as `pages` counts) when there are several. */
 function pagesText(response: OcrResponse): string {
@@ -83,7 +84,7 @@ const translate = defineOcrTool({
     "model supports), keeping tables and formulas.",
   task: "translate",
   shape: {
-    target_language: z.enum(["en", "zh"]).describe("en (English) or zh (Chinese)."),
+    target_language: z.enum(["en", "zh"]).default("en").describe("en (English) or zh (Chinese)."),
     table_format: tableFormat,
   },
   options: (args) => ({ target_language: args.target_language, table_format: args.table_format }),

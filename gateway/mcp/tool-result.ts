@@ -16,7 +16,9 @@ export function ocrToolResult(text: string, response: OcrResponse): CallToolResu
 
 /**
  * A failed tool call as a tool result (`isError: true`), not a protocol error, so the calling model sees
- * what to fix. The text carries the gateway's error code; internal errors are logged and never described.
+ * what to fix. The text carries the status and the gateway's error code; internal errors are logged and never
+ * described. No `structuredContent`: clients check it against the tool's `outputSchema` (the `/v1/ocr`
+ * answer) even on errors.
  */
 export function toolErrorResult(
   error: unknown,
@@ -33,7 +35,6 @@ export function toolErrorResult(
     content: [
       { type: "text", text: `Error ${known.status} ${envelope.error.code}: ${envelope.error.message}` },
     ],
-    structuredContent: { ...envelope, status: known.status },
     isError: true,
   };
 }

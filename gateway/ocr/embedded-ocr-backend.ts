@@ -2,7 +2,7 @@ import type { OcrEngine, RecognizedLine } from "../engines/ocr-engine.ts";
 import { NotImplementedError } from "../errors.ts";
 import type { ImageLimits } from "../images/image-limits.ts";
 import type { TaskDefinition, TaskRegistry } from "../tasks/index.ts";
-import type { OcrBackend, PageContext, PreparedTask, TaskOptions } from "./ocr-backend.ts";
+import type { OcrBackend, PageContext, PreparedTask, TaskCapabilities, TaskOptions } from "./ocr-backend.ts";
 import type { PageBox, PageResult, PreparedPage } from "./ocr-types.ts";
 
 function toPageBox(line: RecognizedLine, scale: number): PageBox {
@@ -36,11 +36,16 @@ export class EmbeddedOcrBackend implements OcrBackend {
     private readonly tasks: TaskRegistry,
   ) {}
 
+  capabilities(task: TaskDefinition): TaskCapabilities {
+    // The engine reads pixels: no prompt (so no prompt language) and no token budget.
+    return { available: task.embedded != null, ignoredOptions: ["language", "max_tokens"] };
+  }
+
   prepareTask(task: TaskDefinition, options: TaskOptions): PreparedTask {
-    if (task.embedded == null) {
+    if (!this.capabilities(task).available) {
       const served = this.tasks
         .list()
-        .filter((candidate) => candidate.embedded != null)
+        .filter((candidate) => this.capabilities(candidate).available)
         .map((candidate) => candidate.name);
       throw new NotImplementedError(
         "task_needs_vlm_backend",

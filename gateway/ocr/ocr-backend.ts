@@ -28,6 +28,13 @@ export interface PageContext {
   onRetry?: (reason: string) => void;
 }
 
+/** What a backend does with a task: whether it runs it, and which request options it does not use. */
+export interface TaskCapabilities {
+  available: boolean;
+  /** Options accepted (and validated) but without effect here, e.g. `language` when no prompt is sent. */
+  ignoredOptions: readonly string[];
+}
+
 /**
  * How `/v1/ocr` reads one page with a given backend. The pipeline (pages, concurrency, events, the
  * response) is the same for every backend; only this differs.
@@ -36,6 +43,8 @@ export interface OcrBackend {
   readonly name: string;
   /** Bounds for page images sent to this backend. */
   readonly imageLimits: ImageLimits;
+  /** Reported per task by `/v1/tasks` (the web UI hides what does not apply) and used to pick MCP tools. */
+  capabilities(task: TaskDefinition): TaskCapabilities;
   /** Checks the task can run here and builds what it needs; throws 4xx/501 before any model time is spent. */
   prepareTask(task: TaskDefinition, options: TaskOptions): PreparedTask;
   runPage(page: PreparedPage, task: PreparedTask, context: PageContext): Promise<PageResult>;

@@ -1,7 +1,7 @@
 import { openDocument } from "../documents/open-document.ts";
 import { decodeDataUrl, isDataUrl } from "../fetching/decode-data-url.ts";
 import type { AppDependencies } from "../http/request-context.ts";
-import type { TaskDefinition } from "../tasks/index.ts";
+import { choosePrompt, type TaskDefinition } from "../tasks/index.ts";
 import type { OcrRequest } from "./ocr-request.ts";
 import { buildOcrResponse, type OcrResponse } from "./ocr-response.ts";
 import type { OcrEventSink } from "./ocr-types.ts";
@@ -70,6 +70,8 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
   models.resolve(request.model);
   const task = tasks.get(requestedTaskName(request, input.shape));
   input.onTask?.(task);
+  // Checked here, not in a backend: a language the task has no prompt in is refused whatever serves it.
+  choosePrompt(task, tasks.getProfile(config.MODEL_PROFILE), request.language);
   checkOutputFormat(request, task);
   const prepared = ocr.prepareTask(task, taskOptionsFrom(request, task));
   const bytes = await documentBytes(deps, input.source, signal);

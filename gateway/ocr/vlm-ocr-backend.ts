@@ -16,7 +16,7 @@ import {
   validateFields,
 } from "../tasks/index.ts";
 import type { Generation } from "../upstream/stream-chat-completion.ts";
-import type { OcrBackend, PageContext, PreparedTask, TaskOptions } from "./ocr-backend.ts";
+import type { OcrBackend, PageContext, PreparedTask, TaskCapabilities, TaskOptions } from "./ocr-backend.ts";
 import type { PageFinish, PageResult, PreparedPage } from "./ocr-types.ts";
 import { pageContentFrom } from "./page-result.ts";
 
@@ -57,6 +57,10 @@ export class VlmOcrBackend implements OcrBackend {
 
   constructor(private readonly options: VlmOcrBackendOptions) {
     this.imageLimits = options.imageLimits;
+  }
+
+  capabilities(): TaskCapabilities {
+    return { available: true, ignoredOptions: [] };
   }
 
   prepareTask(task: TaskDefinition, options: TaskOptions): VlmPreparedTask {

@@ -1,5 +1,11 @@
-import { apiPaths, ERROR_RESPONSES } from "./api-paths.ts";
-import { chatRequestJsonSchema, ocrFormJsonSchema, ocrRequestJsonSchema } from "./request-schemas.ts";
+import { apiPaths } from "./api-paths.ts";
+import { ERROR_RESPONSES, type Operation } from "./operation-parts.ts";
+import {
+  chatRequestJsonSchema,
+  jsonRpcBodyJsonSchema,
+  ocrFormJsonSchema,
+  ocrRequestJsonSchema,
+} from "./request-schemas.ts";
 import { responseSchemas } from "./response-schemas.ts";
 
 export interface OpenApiOptions {
@@ -10,7 +16,11 @@ export interface OpenApiOptions {
   metricsTokenRequired: boolean;
   /** `/mcp` is served (`MCP_ENABLED`). */
   mcpEnabled: boolean;
+  /** /v1 and /mcp answer 429 `rate_limited` beyond `RATE_LIMIT_PER_MINUTE`. */
+  rateLimited: boolean;
 }
+
+const HEADER_REFS: Record<string, string> = { "retry-after": "RetryAfter", allow: "Allow" };
 
 const DESCRIPTION = `An OCR API in front of HunyuanOCR: OpenAI chat completions, Mistral-style \`/v1/ocr\` with tasks \
 (plain text, Markdown, fields, translation, text spotting), and an MCP server for agents.
@@ -24,17 +34,21 @@ carries \`x-request-id\`.`;
  */
 export function buildOpenApiDocument(options: OpenApiOptions): Record<string, unknown> {
   const credentials = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
-  const paths: Record<string, unknown> = apiPaths({
-    protectedSecurity: options.authRequired ? credentials : [],
+  const paths = apiPaths({
+    secured: (operation: Operation) =>
+      options.authRequired ? { ...operation, security: credentials } : operation,
+    authErrors: [
+      ...(options.authRequired ? ["Unauthorized"] : []),
+      ...(options.rateLimited ? ["TooManyRequests"] : []),
+    ],
     metricsSecurity: options.metricsTokenRequired ? [{ metricsToken: [] }] : [],
+    mcpEnabled: options.mcpEnabled,
   });
-  if (!options.mcpEnabled) delete paths["/mcp"];
 
   const errorResponses = Object.fromEntries(
-    Object.entries(ERROR_RESPONSES).map(([name, { status, description }]) => {
+    Object.entries(ERROR_RESPONSES).map(([name, { description, headers: extra = [] }]) => {
       const headers: Record<string, unknown> = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
-      if (status === "429" || status === "503")
-        headers["retry-after"] = { $ref: "#/components/headers/RetryAfter" };
+      for (const header of extra) headers[header] = { $ref: `#/components/headers/${HEADER_REFS[header]}` };
       return [
         name,
         {
@@ -66,6 +80,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
         ChatCompletionRequest: chatRequestJsonSchema(),
         OcrRequest: ocrRequestJsonSchema(),
         OcrForm: ocrFormJsonSchema(),
+        JsonRpcBody: jsonRpcBodyJsonSchema(),
         ...responseSchemas(),
       },
       responses: errorResponses,
@@ -75,6 +90,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
           schema: { type: "string" },
         },
         RetryAfter: { description: "Seconds to wait before retrying.", schema: { type: "integer" } },
+        Allow: { description: "The methods the path serves.", schema: { type: "string" } },
       },
       securitySchemes: {
         bearerAuth: {

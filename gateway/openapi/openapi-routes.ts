@@ -16,6 +16,7 @@ export function openApiRoutes({ config, authenticator }: AppDependencies) {
     authRequired: !authenticator.open,
     metricsTokenRequired: config.METRICS_TOKEN != null,
     mcpEnabled: config.MCP_ENABLED,
+    rateLimited: config.RATE_LIMIT_PER_MINUTE > 0,
   });
   const loadAsset = assetLoader();
 

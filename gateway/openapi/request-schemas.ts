@@ -1,3 +1,4 @@
+import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { chatRequestSchema } from "../chat/chat-request.ts";
 import { ocrRequestSchema } from "../ocr/ocr-request.ts";
@@ -5,13 +6,17 @@ import { ocrRequestSchema } from "../ocr/ocr-request.ts";
 export type JsonSchema = Record<string, unknown>;
 
 /**
- * A zod schema as OpenAPI 3.1 wants it (JSON Schema 2020-12, without `$schema`), in its input form: what
- * a client may send, before defaults and transforms.
+ * A zod schema as OpenAPI 3.1 wants it (JSON Schema 2020-12, without `$schema`), by default in its input
+ * form (what a client may send, before defaults and transforms); `output` for answers.
  */
-export function requestBodySchema(schema: z.ZodType, descriptions: Record<string, string> = {}): JsonSchema {
+export function requestBodySchema(
+  schema: z.ZodType,
+  descriptions: Record<string, string> = {},
+  io: "input" | "output" = "input",
+): JsonSchema {
   const { $schema: _dialect, ...converted } = z.toJSONSchema(schema, {
     target: "draft-2020-12",
-    io: "input",
+    io,
     unrepresentable: "any",
   }) as JsonSchema;
   const properties = converted.properties as Record<string, JsonSchema> | undefined;
@@ -57,9 +62,23 @@ export function chatRequestJsonSchema(): JsonSchema {
   return requestBodySchema(chatRequestSchema, CHAT_FIELD_DESCRIPTIONS);
 }
 
-/** `POST /v1/ocr` JSON body, from the schema the route validates with. */
+/**
+ * `POST /v1/ocr` JSON body, from the schema the route validates with. `document` is optional in that schema
+ * (a multipart upload brings a file instead) but a JSON body without one is refused (400 `missing_document`).
+ */
 export function ocrRequestJsonSchema(): JsonSchema {
-  return requestBodySchema(ocrRequestSchema, OCR_FIELD_DESCRIPTIONS);
+  return requestBodySchema(ocrRequestSchema.required({ document: true }), OCR_FIELD_DESCRIPTIONS);
+}
+
+/** The MCP transport's limit on a JSON-RPC batch (`MAX_BATCH_SIZE` in the SDK's server). */
+const MAX_BATCH_SIZE = 100;
+
+/** `POST /mcp` body: one JSON-RPC message or a batch, as the MCP SDK's transport checks it. */
+export function jsonRpcBodyJsonSchema(): JsonSchema {
+  const body = z
+    .union([JSONRPCMessageSchema, z.array(JSONRPCMessageSchema).min(1).max(MAX_BATCH_SIZE)])
+    .describe("A JSON-RPC 2.0 message of the Model Context Protocol, or a batch of them.");
+  return requestBodySchema(body);
 }
 
 // How the route reads form values (see read-ocr-input.ts): these are parsed, the rest stay strings.

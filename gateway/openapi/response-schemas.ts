@@ -1,4 +1,11 @@
-import type { JsonSchema } from "./request-schemas.ts";
+import type { z } from "zod";
+import { ocrPageSchema, ocrResponseSchema } from "../ocr/ocr-response-schema.ts";
+import { type JsonSchema, requestBodySchema } from "./request-schemas.ts";
+
+/** A zod schema of an answer, as the document declares it (its output form). */
+function outputSchema(schema: z.ZodType): JsonSchema {
+  return requestBodySchema(schema, {}, "output");
+}
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (type: string): JsonSchema => ({ type: [type, "null"] });
@@ -11,76 +18,6 @@ const usage: JsonSchema = {
     total_tokens: { type: "integer" },
   },
   required: ["prompt_tokens", "completion_tokens"],
-};
-
-const box: JsonSchema = {
-  type: "object",
-  properties: {
-    x1: { type: "number" },
-    y1: { type: "number" },
-    x2: { type: "number" },
-    y2: { type: "number" },
-  },
-  required: ["x1", "y1", "x2", "y2"],
-};
-
-const pageResult: JsonSchema = {
-  type: "object",
-  description: "One page: Mistral's OCR page plus the gateway's per-task fields.",
-  properties: {
-    index: { type: "integer", description: "0-based page index in the document." },
-    markdown: { type: "string" },
-    text: { type: "string" },
-    images: {
-      type: "array",
-      description: "Figure regions (document task), in pixels of the page.",
-      items: {
-        type: "object",
-        properties: {
-          id: { type: "string" },
-          top_left_x: { type: "number" },
-          top_left_y: { type: "number" },
-          bottom_right_x: { type: "number" },
-          bottom_right_y: { type: "number" },
-          image_base64: nullable("string"),
-        },
-        required: ["id", "top_left_x", "top_left_y", "bottom_right_x", "bottom_right_y"],
-      },
-    },
-    dimensions: {
-      type: "object",
-      properties: { width: { type: "integer" }, height: { type: "integer" }, dpi: { type: "integer" } },
-      required: ["width", "height", "dpi"],
-    },
-    boxes: {
-      type: "array",
-      description: "Spotting: text lines with boxes in pixels of the original page.",
-      items: {
-        type: "object",
-        properties: {
-          text: { type: "string" },
-          box,
-          polygon: { type: "array", items: { type: "array", items: { type: "number" } } },
-          confidence: { type: "number" },
-        },
-        required: ["text", "box"],
-      },
-    },
-    box_units: { type: "string", enum: ["pixels"] },
-    fields: { type: ["object", "null"], description: "Field extraction: this page's fields." },
-    lines: { type: "array", items: { type: "string" }, description: "Subtitles: one entry per line." },
-    confidence: { type: "number" },
-    finish_reason: { type: "string", enum: ["stop", "length", "repetition", "error"] },
-    retried: { type: "boolean" },
-    warnings: { type: "array", items: { type: "string" } },
-    error: {
-      type: "object",
-      properties: { code: { type: "string" }, message: { type: "string" } },
-      required: ["code", "message"],
-    },
-    usage,
-  },
-  required: ["index", "markdown", "text", "images", "dimensions", "finish_reason", "usage"],
 };
 
 /** Response and shared schemas of the document (`components.schemas`); request bodies are added from zod. */
@@ -103,29 +40,8 @@ export function responseSchemas(): Record<string, JsonSchema> {
       },
       required: ["error"],
     },
-    OcrPage: pageResult,
-    OcrResponse: {
-      type: "object",
-      description: "Mistral's OCR response, extended with the task, the joined text and extracted fields.",
-      properties: {
-        id: { type: "string" },
-        object: { const: "ocr" },
-        model: { type: "string" },
-        task: { type: "string" },
-        backend: { type: "string" },
-        text: { type: "string", description: "All pages' text, joined by a blank line." },
-        pages: { type: "array", items: ref("OcrPage") },
-        fields: { type: ["object", "null"], description: "Field extraction: all pages' fields merged." },
-        document_annotation: { ...nullable("string"), description: "The fields as a JSON string (Mistral)." },
-        usage_info: {
-          type: "object",
-          properties: { pages_processed: { type: "integer" }, doc_size_bytes: { type: "integer" } },
-          required: ["pages_processed", "doc_size_bytes"],
-        },
-        usage,
-      },
-      required: ["id", "object", "model", "task", "backend", "text", "pages", "usage_info", "usage"],
-    },
+    OcrPage: outputSchema(ocrPageSchema),
+    OcrResponse: outputSchema(ocrResponseSchema),
     ChatCompletion: {
       type: "object",
       description: "OpenAI's chat completion, as vLLM (or the embedded engine) answers it.",
@@ -178,6 +94,7 @@ export function responseSchemas(): Record<string, JsonSchema> {
       properties: {
         object: { const: "list" },
         profile: { type: "string" },
+        backend: { type: "string", description: "The backend `available` and `ignored_options` refer to." },
         data: {
           type: "array",
           items: {
@@ -192,12 +109,27 @@ export function responseSchemas(): Record<string, JsonSchema> {
               structured_output: { type: "boolean" },
               embedded: nullable("string"),
               variables: { type: "array", items: { type: "object" } },
+              available: { type: "boolean", description: "The configured backend runs this task." },
+              ignored_options: {
+                type: "array",
+                items: { type: "string" },
+                description:
+                  "Options the backend accepts and validates but has no use for (e.g. `language`).",
+              },
             },
-            required: ["name", "aliases", "description", "parser", "variables"],
+            required: [
+              "name",
+              "aliases",
+              "description",
+              "parser",
+              "variables",
+              "available",
+              "ignored_options",
+            ],
           },
         },
       },
-      required: ["object", "data"],
+      required: ["object", "profile", "backend", "data"],
     },
     Health: {
       type: "object",
@@ -214,16 +146,19 @@ export function responseSchemas(): Record<string, JsonSchema> {
       },
       required: ["status", "ready", "backend"],
     },
-    JsonRpcMessage: {
+    JsonRpcError: {
       type: "object",
-      description: "A JSON-RPC 2.0 message of the Model Context Protocol (see modelcontextprotocol.io).",
+      description: "A JSON-RPC 2.0 error, as the MCP transport answers refused requests.",
       properties: {
         jsonrpc: { const: "2.0" },
-        id: { type: ["string", "integer"] },
-        method: { type: "string" },
-        params: { type: "object" },
+        error: {
+          type: "object",
+          properties: { code: { type: "integer" }, message: { type: "string" }, data: {} },
+          required: ["code", "message"],
+        },
+        id: { type: ["string", "integer", "null"] },
       },
-      required: ["jsonrpc"],
+      required: ["jsonrpc", "error", "id"],
     },
   };
 }

@@ -87,7 +87,11 @@ export function buildTaskPrompt(task: TaskDefinition, options: BuildTaskPromptOp
     given[keysVariable.name] = schemaKeys(callerSchema);
   }
   const variables = resolveVariables(task.name, task.variables, given);
-  const { prompt: template, language, profile: promptProfile } = pickPrompt(task, options);
+  const {
+    prompt: template,
+    language,
+    profile: promptProfile,
+  } = choosePrompt(task, options.profile, options.language);
   const prompt = renderTemplate(template, renderValues(task.variables, variables, language));
 
   const profile = options.profile;
@@ -137,9 +141,15 @@ function mergeSampling(
   return merged as unknown as UpstreamSampling;
 }
 
-function pickPrompt(
+/**
+ * The prompt `task` is sent with for `language` (default: the task's) under `profile`, following its
+ * fallback chain. Throws 400 `unsupported_language` for a language the task has no prompt in. Backends that
+ * send no prompt call it too, so `language` is refused the same way whatever serves the request.
+ */
+export function choosePrompt(
   task: TaskDefinition,
-  { profile, language }: BuildTaskPromptOptions,
+  profile: ModelProfile,
+  language: string | undefined,
 ): { prompt: string; language: PromptLanguage; profile: string } {
   const chain = profile.promptChain;
   if (language != null && !(PROMPT_LANGUAGES as readonly string[]).includes(language)) {

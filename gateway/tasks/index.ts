@@ -3,6 +3,7 @@ export {
   type BuildTaskPromptOptions,
   type BuiltTaskPrompt,
   buildTaskPrompt,
+  choosePrompt,
   type ParserOptions,
   type UpstreamSampling,
 } from "./build-task-prompt.ts";

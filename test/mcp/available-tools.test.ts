@@ -1,17 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { NotImplementedError } from "../../gateway/errors.ts";
 import { availableOcrTools } from "../../gateway/mcp/create-mcp-server.ts";
 import type { OcrBackend } from "../../gateway/ocr/ocr-backend.ts";
 import type { OcrServiceDependencies } from "../../gateway/ocr/ocr-service.ts";
 import { BUILTIN_PROMPTS_DIR, loadTaskRegistry } from "../../gateway/tasks/index.ts";
 
-/** A backend that, like the embedded engine, runs only the tasks whose file declares an `embedded` form. */
-function embeddedLikeBackend(): OcrBackend {
+/** A backend that runs only the tasks named in `runs`. */
+function backendRunning(runs: readonly string[]): OcrBackend {
   return {
-    name: "embedded-like",
+    name: "partial",
     imageLimits: { maxInputPixels: 1e8, maxLongSide: 1600, maxPixels: 1600 * 1600 },
+    capabilities: (task) => ({ available: runs.includes(task.name), ignoredOptions: [] }),
     prepareTask(task, options) {
-      if (task.embedded == null) throw new NotImplementedError("task_needs_vlm_backend", "needs the model");
       return { task, options };
     },
     runPage() {
@@ -21,9 +20,19 @@ function embeddedLikeBackend(): OcrBackend {
 }
 
 describe("availableOcrTools", () => {
-  it("leaves out the tools whose task the backend refuses with 501", async () => {
+  it("leaves out the tools whose task the backend does not run", async () => {
     const tasks = await loadTaskRegistry([BUILTIN_PROMPTS_DIR]);
-    const deps = { tasks, ocr: embeddedLikeBackend() } as unknown as OcrServiceDependencies;
-    expect(availableOcrTools(deps).map((tool) => tool.name)).toEqual(["read_text", "spot_text"]);
+    const deps = (runs: string[]) =>
+      ({ tasks, ocr: backendRunning(runs) }) as unknown as OcrServiceDependencies;
+    expect(availableOcrTools(deps(["text", "spotting"])).map((tool) => tool.name)).toEqual([
+      "read_text",
+      "spot_text",
+    ]);
+    // A backend that gains a task gains its tool, with no list to update.
+    expect(availableOcrTools(deps(["text", "spotting", "document"])).map((tool) => tool.name)).toEqual([
+      "read_text",
+      "parse_document",
+      "spot_text",
+    ]);
   });
 });

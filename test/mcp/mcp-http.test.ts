@@ -29,7 +29,7 @@ describe("MCP over Streamable HTTP", () => {
   });
   afterAll(() => client.close());
 
-  it("lists the OCR tools, with `path` marked as unavailable over HTTP", async () => {
+  it("lists the OCR tools, without `path` over HTTP, each declaring the /v1/ocr answer as its output", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([
       "extract_fields",
@@ -41,8 +41,44 @@ describe("MCP over Streamable HTTP", () => {
     const readText = tools.find((tool) => tool.name === "read_text");
     const properties = readText?.inputSchema.properties as Record<string, { description?: string }>;
     expect(Object.keys(properties)).toEqual(expect.arrayContaining(["url", "base64", "mime_type", "pages"]));
-    expect(properties.path?.description).toMatch(/Not available over HTTP/);
+    for (const tool of tools) {
+      expect(Object.keys(tool.inputSchema.properties ?? {})).not.toContain("path");
+      expect(tool.outputSchema?.required).toEqual(expect.arrayContaining(["object", "model", "pages"]));
+    }
     expect(readText?.annotations?.readOnlyHint).toBe(true);
+  });
+
+  it("declares /v1/ocr's defaults: no argument is required that /v1/ocr defaults", async () => {
+    const { tools } = await client.listTools();
+    const tasks = (await (await fetch(`${bed.gateway.url}/v1/tasks`)).json()) as {
+      data: Array<{
+        name: string;
+        default_language: string;
+        variables: Array<{ name: string; default?: unknown }>;
+      }>;
+    };
+    const taskOf: Record<string, string> = {
+      read_text: "text",
+      extract_fields: "fields",
+      parse_document: "document",
+      translate: "translate",
+      spot_text: "spotting",
+    };
+    for (const tool of tools) {
+      const task = tasks.data.find((candidate) => candidate.name === taskOf[tool.name]);
+      const properties = (tool.inputSchema.properties ?? {}) as Record<string, { default?: unknown }>;
+      for (const variable of task?.variables ?? []) {
+        const property = properties[variable.name];
+        if (property == null || variable.default === undefined) continue;
+        expect(property.default, `${tool.name}.${variable.name}`).toEqual(variable.default);
+        expect(tool.inputSchema.required ?? []).not.toContain(variable.name);
+      }
+      if (properties.prompt_language) expect(properties.prompt_language.default).toBe(task?.default_language);
+    }
+    const translate = tools.find((tool) => tool.name === "translate");
+    expect(
+      (translate?.inputSchema.properties?.target_language as { default?: unknown } | undefined)?.default,
+    ).toBe("en");
   });
 
   it("read_text reads a base64 receipt: the model's text comes back, the image went upstream", async () => {

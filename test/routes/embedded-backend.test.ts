@@ -5,6 +5,9 @@ import { characterErrorRate } from "../../gateway/eval/text-metrics.ts";
 import { readReceipt, receiptDataUrl, SROIE_DIR } from "../support/fixtures.ts";
 import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
 
+import { VllmEmulator } from "../support/vllm-emulator/index.ts";
+
+const ENGINE_ID = "embedded:ppocr-v4";
 let gateway: RunningGateway;
 let receipts: SroieReceipt[];
 
@@ -41,11 +44,54 @@ interface OcrBody {
 }
 
 describe("embedded engine behind /v1/ocr", () => {
-  it("reports the engine in /v1/models", async () => {
+  it("names the engine, not HunyuanOCR, in /v1/models and still accepts the model's names", async () => {
     const models = (await (await fetch(`${gateway.url}/v1/models`)).json()) as {
-      data: Array<{ backend: string; root: string }>;
+      data: Array<{ id: string; backend: string; root: string; parent: string | null }>;
     };
-    expect(models.data[0]).toMatchObject({ backend: "embedded", root: "embedded:ppocr-v4" });
+    expect(models.data[0]).toEqual(
+      expect.objectContaining({ id: ENGINE_ID, backend: "embedded", root: ENGINE_ID, parent: null }),
+    );
+    expect(models.data.filter((model) => model.parent == null)).toHaveLength(1);
+    const alias = models.data.find((model) => model.id === "tencent/HunyuanOCR");
+    expect(alias).toMatchObject({ root: ENGINE_ID, parent: ENGINE_ID });
+    const answer = (await (await upload("000", { task: "text" })).json()) as { model: string };
+    expect(answer.model).toBe(ENGINE_ID);
+  });
+
+  it("lists every task in /v1/tasks, saying which the engine runs and that it ignores `language`", async () => {
+    const tasks = (await (await fetch(`${gateway.url}/v1/tasks`)).json()) as {
+      backend: string;
+      data: Array<{ name: string; available: boolean; ignored_options: string[] }>;
+    };
+    expect(tasks.backend).toBe("embedded");
+    const available = tasks.data.filter((task) => task.available).map((task) => task.name);
+    expect(available).toEqual(expect.arrayContaining(["text", "spotting"]));
+    expect(available).not.toContain("fields");
+    expect(tasks.data.find((task) => task.name === "text")?.ignored_options).toContain("language");
+  });
+
+  it("refuses a prompt language the task has none in with the same 400 as on vLLM", async () => {
+    const emulator = await VllmEmulator.start();
+    const onVllm = await startGateway({ VLLM_URL: emulator.url, LOG_LEVEL: "silent" });
+    try {
+      const embedded = await upload("000", { task: "text", language: "fr" });
+      const form = new FormData();
+      form.set("file", new Blob([new Uint8Array(readReceipt("000"))]), "000.jpg");
+      form.set("task", "text");
+      form.set("language", "fr");
+      const vllm = await fetch(`${onVllm.url}/v1/ocr`, { method: "POST", body: form });
+      expect(embedded.status).toBe(400);
+      expect(vllm.status).toBe(400);
+      const body = await embedded.json();
+      expect(body).toEqual(await vllm.json());
+      expect(body).toMatchObject({ error: { code: "unsupported_language", param: "language" } });
+      expect(emulator.completedRequests).toBe(0);
+      // A language the task has is accepted (and ignored) by the engine.
+      expect((await upload("000", { task: "text", language: "en" })).status).toBe(200);
+    } finally {
+      await onVllm.close();
+      await emulator.close();
+    }
   });
 
   it("reads a receipt's text with a CER under the measured threshold", async () => {
@@ -104,9 +150,10 @@ describe("embedded engine behind /v1/chat/completions", () => {
     },
   ];
 
-  it("answers with the recognised text, streaming or not", async () => {
+  it("answers with the recognised text, streaming or not, naming the engine as the model", async () => {
     const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "x", maxRetries: 0 });
     const answer = await client.chat.completions.create({ model: "hunyuan-ocr", messages });
+    expect(answer.model).toBe(ENGINE_ID);
     const text = answer.choices[0]?.message.content ?? "";
     expect(text).toMatch(/TOTAL/i);
     const stream = await client.chat.completions.create({
@@ -118,6 +165,7 @@ describe("embedded engine behind /v1/chat/completions", () => {
     let streamed = "";
     let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
+      expect(chunk.model).toBe(ENGINE_ID);
       streamed += chunk.choices[0]?.delta?.content ?? "";
       usage ??= chunk.usage;
     }

@@ -1,0 +1,72 @@
+import {
+  errors,
+  json,
+  type PathContext,
+  type PathItems,
+  requestIdHeader,
+  schemaRef,
+  UPSTREAM_ERRORS,
+} from "../operation-parts.ts";
+
+/** `POST /v1/ocr` and `GET /v1/tasks`. */
+export function ocrPaths({ secured, authErrors }: PathContext): PathItems {
+  return {
+    "/v1/ocr": {
+      post: secured({
+        operationId: "createOcr",
+        tags: ["OCR"],
+        summary: "Read a document with a task (text, document, fields, translate, spotting, …)",
+        description:
+          "Mistral-compatible OCR: a document in (multipart upload or JSON with a URL), clean JSON out; " +
+          "Server-Sent Events with `stream: true` (events `page.start`, `delta`, `page.retry`, `page.done`, " +
+          "`done`, and `error` for a failure mid-stream, in the error envelope shape).",
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": { schema: schemaRef("OcrRequest") },
+            "multipart/form-data": {
+              schema: schemaRef("OcrForm"),
+              encoding: {
+                file: { contentType: "image/*, application/pdf, video/*, application/octet-stream" },
+              },
+            },
+          },
+        },
+        responses: {
+          "200": {
+            description: "The OCR result (JSON), or its events (`stream: true`).",
+            headers: requestIdHeader,
+            content: {
+              "application/json": { schema: schemaRef("OcrResponse") },
+              "text/event-stream": {
+                schema: { type: "string", description: "`event: <name>` / `data: <JSON>` frames." },
+              },
+              "application/pdf": { schema: { type: "string", format: "binary" } },
+              "application/xml": { schema: { type: "string", description: "ALTO 4.4 (`output_format: alto`)." } },
+              "text/html": { schema: { type: "string", description: "hOCR 1.2 XHTML (`output_format: hocr`)." } },
+            },
+          },
+          ...errors(
+            "BadRequest",
+            ...authErrors,
+            "Forbidden",
+            "NotFound",
+            "PayloadTooLarge",
+            "UnsupportedMediaType",
+            "UnprocessableEntity",
+            "NotImplemented",
+            ...UPSTREAM_ERRORS,
+          ),
+        },
+      }),
+    },
+    "/v1/tasks": {
+      get: secured({
+        operationId: "listTasks",
+        tags: ["OCR"],
+        summary: "Every task /v1/ocr accepts, and whether the configured backend runs it",
+        responses: { "200": json("The tasks.", schemaRef("TaskList")), ...errors(...authErrors) },
+      }),
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allowedMethodsOf } from "../../gateway/http/allowed-methods.ts";
+import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
+import { VllmEmulator } from "../support/vllm-emulator/index.ts";
+
+describe("allowedMethodsOf", () => {
+  it("lists the methods of the routes matching a path, HEAD with GET, and ignores middleware", () => {
+    const allowed = allowedMethodsOf([
+      { method: "ALL", path: "/v1/*" },
+      { method: "POST", path: "/v1/ocr" },
+      { method: "GET", path: "/v1/models/:id{.+}" },
+      { method: "GET", path: "/mcp" },
+      { method: "DELETE", path: "/mcp" },
+    ]);
+    expect(allowed("/v1/ocr")).toEqual(["POST"]);
+    expect(allowed("/v1/models/tencent/HunyuanOCR")).toEqual(["GET", "HEAD"]);
+    expect(allowed("/mcp")).toEqual(["DELETE", "GET", "HEAD"]);
+    expect(allowed("/v1/nothing")).toEqual([]);
+  });
+});
+
+describe("a wrong method on a known path", () => {
+  let emulator: VllmEmulator;
+  let gateway: RunningGateway;
+  beforeAll(async () => {
+    emulator = await VllmEmulator.start();
+    gateway = await startGateway({
+      VLLM_URL: emulator.url,
+      UPSTREAM_HEALTH_INTERVAL_MS: "0",
+      LOG_LEVEL: "silent",
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await emulator.close();
+  });
+
+  it("answers 405 with Allow and the error envelope; an unknown path stays 404", async () => {
+    const response = await fetch(`${gateway.url}/v1/ocr`, { method: "GET" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+    expect(response.headers.get("x-request-id")).toBeTruthy();
+    expect(await response.json()).toEqual({
+      error: {
+        message: "GET is not allowed on /v1/ocr; use POST.",
+        type: "invalid_request_error",
+        param: null,
+        code: "method_not_allowed",
+      },
+    });
+    const models = await fetch(`${gateway.url}/v1/models/hunyuan-ocr`, { method: "POST" });
+    expect(models.status).toBe(405);
+    expect(models.headers.get("allow")).toBe("GET, HEAD");
+    const unknown = await fetch(`${gateway.url}/v1/nothing`, { method: "POST" });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("route_not_found");
+  });
+});
