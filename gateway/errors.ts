@@ -51,13 +51,9 @@ export const AuthenticationError = errorClass("AuthenticationError", 401, "authe
 /** 403: credentials are valid but not allowed to do this. */
 export const PermissionDeniedError = errorClass("PermissionDeniedError", 403, "permission_error");
 /** 404: unknown model, task or route. */
-<<<<<<< HEAD
 export const NotFoundError = errorClass("NotFoundError", 404, "not_found_error");
-=======
-export const NotFoundError = errorClass(404, "not_found_error");
 /** 405: a known path asked with a method it does not serve; carries `allow`. */
-export const MethodNotAllowedError = errorClass(405, "invalid_request_error");
->>>>>>> webui-openapi
+export const MethodNotAllowedError = errorClass("MethodNotAllowedError", 405, "invalid_request_error");
 /** 413: body, file or image over a configured limit. */
 export const PayloadTooLargeError = errorClass("PayloadTooLargeError", 413, "invalid_request_error");
 /** 415: a media type the gateway cannot read. */
