@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDocument } from "../../gateway/documents/open-document.ts";
 import { DEFAULT_IMAGE_LIMITS } from "../../gateway/images/image-limits.ts";
-import { ffmpegInstalled, receiptVideo } from "../support/ocr-fixtures.ts";
+import { receiptVideo } from "../support/ocr-fixtures.ts";
+import { lacks } from "../support/system-tools.ts";
 
 let folder: string;
 let ffmpegPath: string;
@@ -29,9 +30,8 @@ afterAll(() => rm(folder, { recursive: true, force: true }));
 
 const extractions = async () => (await readFile(log, "latin1")).split("\n").filter(Boolean);
 
-describe("video frames", () => {
+describe.skipIf(lacks("ffmpeg"))("video frames", () => {
   it("are extracted when their page is read, one ffmpeg at a time, not all at open", async () => {
-    expect(await ffmpegInstalled(), "this test needs ffmpeg on the PATH").toBe(true);
     const document = await openDocument(await receiptVideo("000"), {
       limits: DEFAULT_IMAGE_LIMITS,
       maxPages: 10,

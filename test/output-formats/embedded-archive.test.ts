@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { characterErrorRate } from "../../gateway/eval/text-metrics.ts";
 import { readReceipt } from "../support/fixtures.ts";
 import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
+import { lacks } from "../support/system-tools.ts";
 import { pdfText, pdfWords } from "./support/poppler.ts";
 
 // Real line boxes and confidences: the embedded CPU engine reads real receipts (no VLLM_URL).
@@ -23,7 +24,7 @@ async function post(id: string, fields: Record<string, string>): Promise<Respons
   return fetch(`${gateway.url}/v1/ocr`, { method: "POST", body: form });
 }
 
-describe("archive formats from the embedded engine", () => {
+describe.skipIf(lacks("poppler"))("archive formats from the embedded engine", () => {
   it.each(["000", "001"])(
     "receipt %s: the searchable PDF copies out what /v1/ocr read, where it read it",
     async (id) => {

@@ -16,6 +16,7 @@ import {
 } from "../output-formats/support/poppler.ts";
 import { readReceipt } from "../support/fixtures.ts";
 import { postOcrForm, postOcrJson, useOcrGateway } from "../support/ocr-fixtures.ts";
+import { lacks } from "../support/system-tools.ts";
 
 const run = promisify(execFile);
 const bed = useOcrGateway();
@@ -75,7 +76,7 @@ function expectWordsInsideBoxes(words: Awaited<ReturnType<typeof pdfWords>>, jso
   }
 }
 
-describe("output_format=pdf from an image", () => {
+describe.skipIf(lacks("poppler", "qpdf", "xmllint"))("output_format=pdf from an image", () => {
   it("copies out the text /v1/ocr returned, each word inside its reported box", async () => {
     const receipt = readReceipt("000");
     const json = await ocrJson(receipt, "000.jpg");
@@ -129,7 +130,7 @@ describe("output_format=pdf from an image", () => {
   });
 });
 
-describe("output_format=pdf from a PDF", () => {
+describe.skipIf(lacks("poppler", "qpdf", "xmllint"))("output_format=pdf from a PDF", () => {
   it("keeps every page's appearance and adds the text of the selected pages", async () => {
     const source = await buildSamplePdf();
     const json = await ocrJson(source, "sample.pdf");
@@ -176,7 +177,7 @@ describe("output_format=pdf from a PDF", () => {
   });
 });
 
-describe("output_format=alto and hocr", () => {
+describe.skipIf(lacks("poppler", "qpdf", "xmllint"))("output_format=alto and hocr", () => {
   it("ALTO validates against the ALTO 4 schema subset and places every word", async () => {
     const source = await buildSamplePdf();
     const { response, body } = await ocrArchive(source, "sample.pdf", "alto");
@@ -223,7 +224,7 @@ describe("output_format=alto and hocr", () => {
   });
 });
 
-describe("output_format errors stay JSON", () => {
+describe.skipIf(lacks("poppler", "qpdf", "xmllint"))("output_format errors stay JSON", () => {
   it("needs the spotting task and cannot stream", async () => {
     for (const fields of [{ task: "text" }, { stream: "true" }, { output_format: "docx" }]) {
       const response = await postOcrForm(

@@ -15,6 +15,9 @@ export const SYSTEM_TOOLS = {
   ffmpeg: { debianPackage: "ffmpeg", isInstalled: () => onPath("ffmpeg") },
   curl: { debianPackage: "curl", isInstalled: () => onPath("curl") },
   jq: { debianPackage: "jq", isInstalled: () => onPath("jq") },
+  poppler: { debianPackage: "poppler-utils", isInstalled: () => onPath("pdftotext") && onPath("pdftocairo") },
+  qpdf: { debianPackage: "qpdf", isInstalled: () => onPath("qpdf") },
+  xmllint: { debianPackage: "libxml2-utils", isInstalled: () => onPath("xmllint") },
   "python3-requests": {
     debianPackage: "python3-requests",
     isInstalled: () => spawnSync("python3", ["-c", "import requests"], { stdio: "ignore" }).status === 0,
