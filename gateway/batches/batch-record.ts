@@ -30,6 +30,8 @@ export interface BatchRecord extends BatchTimestamps {
   id: string;
   /** The API key or JWT subject that created it; nobody else sees it. */
   owner: string;
+  /** Which API created it: decides the input line format (Mistral lines need only a `body`). */
+  api: "openai" | "mistral";
   endpoint: BatchEndpoint;
   /** The model every line uses unless its body names one (Mistral's `model`). */
   model: string | null;

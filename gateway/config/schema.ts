@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isWebhookSecret } from "../webhooks/webhook-signer.ts";
 
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
@@ -125,6 +126,25 @@ export const configSchema = z.object({
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   ),
   SHUTDOWN_GRACE_MS: integer(30_000, 0),
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default("./data")),
+  BATCH_CONCURRENCY: integer(4, 1),
+  BATCH_LEASE_MS: integer(60_000, 500),
+  BATCH_POLL_MS: integer(500, 10),
+  BATCH_MAX_LINES: integer(50_000, 1),
+  BATCH_MAX_ATTEMPTS: integer(5, 1),
+  BATCH_RESULT_TTL_MS: integer(7 * 24 * 3_600_000, 1_000),
+  WEBHOOK_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(isWebhookSecret, "must be whsec_ followed by at least 24 base64-encoded bytes")
+      .optional(),
+  ),
+  WEBHOOK_TIMEOUT_MS: integer(10_000, 100),
+  WEBHOOK_RETRY_BASE_MS: integer(5_000, 1),
+  WEBHOOK_RETRY_WINDOW_MS: integer(24 * 3_600_000, 1_000),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

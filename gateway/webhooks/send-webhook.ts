@@ -83,3 +83,4 @@ export function createWebhookSender(options: WebhookSenderOptions) {
 }
 
 export type WebhookSender = ReturnType<typeof createWebhookSender>;
+export type SendWebhookAttempt = WebhookSender["sendWebhook"];

@@ -1,11 +1,7 @@
 import { Webhook } from "standardwebhooks";
 
 /** The three Standard Webhooks headers that authenticate one delivery attempt. */
-export interface SignatureHeaders {
-  "webhook-id": string;
-  "webhook-timestamp": string;
-  "webhook-signature": string;
-}
+export type SignatureHeaders = Record<"webhook-id" | "webhook-timestamp" | "webhook-signature", string>;
 
 export type SignWebhook = (eventId: string, payload: string, at: Date) => SignatureHeaders;
 
