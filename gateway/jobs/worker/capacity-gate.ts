@@ -1,0 +1,31 @@
+/** What a backend can tell about its load: slots batch work may fill, calls running, calls waiting for a slot. */
+export interface BackendLoad {
+  /** Model calls that may run at once across the replicas (or engine workers) in rotation. */
+  slots: number;
+  /** Model calls running now, interactive and batch. */
+  busy: number;
+  /** Model calls waiting for a slot (in the gateway's queue). */
+  waiting: number;
+}
+
+/** How many more model-using units a worker may start, given how many of its own are running. */
+export interface CapacityGate {
+  spare(running: number): number;
+}
+
+/**
+ * Batch work fills only spare capacity: nothing while any call waits for a slot (interactive traffic is
+ * queueing), and otherwise the slots not taken by interactive calls. Interactive calls are those not the
+ * worker's own: `busy + waiting` minus its running units (an underestimate while its units render pages,
+ * which errs towards leaving room). `maxInFlight` caps the worker whatever the backend reports.
+ */
+export function spareCapacityGate(load: () => BackendLoad, maxInFlight: number): CapacityGate {
+  return {
+    spare(running) {
+      const { slots, busy, waiting } = load();
+      if (waiting > 0) return 0;
+      const used = Math.max(busy + waiting, running);
+      return Math.max(0, Math.min(slots - used, maxInFlight - running));
+    },
+  };
+}
