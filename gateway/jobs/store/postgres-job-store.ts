@@ -158,19 +158,10 @@ export class PostgresJobStore implements JobStore {
     return seq;
   }
 
-  async #queueFinalize(
-    client: Queryable,
-    jobId: string,
-    kind: string,
-    owner: string,
-    now: number,
-  ): Promise<void> {
-    await this.#insertUnit(
-      client,
-      { id: unitId(jobId, kind, 0), jobId, kind, seq: 0, owner, payload: null },
-      0,
-      now,
-    );
+  /** The finalize unit sorts first (`queued_at` 0) and is runnable at once. */
+  async #queueFinalize(client: Queryable, jobId: string, kind: string, owner: string): Promise<void> {
+    const unit = { id: unitId(jobId, kind, 0), jobId, kind, seq: 0, owner, payload: null };
+    await this.#insertUnit(client, unit, 0, 0);
   }
 
   async createJob(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
@@ -222,8 +213,7 @@ export class PostgresJobStore implements JobStore {
             job.createdAt,
           );
         }
-        if (job.units.length === 0)
-          await this.#queueFinalize(client, job.id, job.finalizeKind, job.owner, job.createdAt);
+        if (job.units.length === 0) await this.#queueFinalize(client, job.id, job.finalizeKind, job.owner);
         return { job: toJobRecord(inserted.rows[0], json), created: true };
       });
     } catch (error) {
@@ -358,7 +348,7 @@ export class PostgresJobStore implements JobStore {
       if (outcome.event) await this.#appendEvent(client, unit.jobId, outcome.event.event, outcome.event.data);
       const job = toJobRecord(rows[0], json);
       if (job.unitsDone + job.unitsFailed >= job.unitsTotal && !TERMINAL_STATUSES.has(job.status)) {
-        await this.#queueFinalize(client, job.id, String(rows[0].finalize_kind), job.owner, Date.now());
+        await this.#queueFinalize(client, job.id, String(rows[0].finalize_kind), job.owner);
       }
       return true;
     });

@@ -158,12 +158,12 @@ export class SqliteJobStore implements JobStore {
           availableAt: job.createdAt,
         });
       }
-      if (job.units.length === 0) this.#queueFinalize(job.id, job.finalizeKind, job.owner, job.createdAt);
+      if (job.units.length === 0) this.#queueFinalize(job.id, job.finalizeKind, job.owner);
       return { job: this.#job(job.id) as JobRecord, created: true };
     });
   }
 
-  #queueFinalize(jobId: string, kind: string, owner: string, now: number): void {
+  #queueFinalize(jobId: string, kind: string, owner: string): void {
     this.#insertUnit({
       id: unitId(jobId, kind, 0),
       jobId,
@@ -172,7 +172,7 @@ export class SqliteJobStore implements JobStore {
       owner,
       payload: null,
       queuedAt: 0,
-      availableAt: now,
+      availableAt: 0,
     });
   }
 
@@ -315,7 +315,7 @@ export class SqliteJobStore implements JobStore {
         record.unitsDone + record.unitsFailed >= record.unitsTotal &&
         !TERMINAL_STATUSES.has(record.status)
       ) {
-        this.#queueFinalize(record.id, String(job.finalize_kind), record.owner, Date.now());
+        this.#queueFinalize(record.id, String(job.finalize_kind), record.owner);
       }
       return true;
     });
