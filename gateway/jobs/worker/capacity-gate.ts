@@ -1,12 +1,4 @@
-/** What a backend can tell about its load: slots batch work may fill, calls running, calls waiting for a slot. */
-export interface BackendLoad {
-  /** Model calls that may run at once across the replicas (or engine workers) in rotation. */
-  slots: number;
-  /** Model calls running now, interactive and batch. */
-  busy: number;
-  /** Model calls waiting for a slot (in the gateway's queue). */
-  waiting: number;
-}
+import type { BackendLoad } from "../../ocr/ocr-backend.ts";
 
 /** How many more model-using units a worker may start, given how many of its own are running. */
 export interface CapacityGate {
