@@ -25,7 +25,7 @@ function shutdownGracefully(server: Server, graceMs: number): Promise<void> {
 export async function runServer(argv: readonly string[]): Promise<void> {
   const { config, logger, deps } = await startDependencies(argv, process.stdout, "ocr-gateway");
   try {
-    deps.batches = await startBatchRuntime(config, deps, deps.metrics, logger);
+    if (config.JOBS_ENABLED) deps.batches = await startBatchRuntime(config, deps, deps.metrics, logger);
   } catch (error) {
     logger.fatal({ code: (error as { code?: string }).code }, (error as Error).message);
     process.stderr.write(`ocr-gateway: cannot start the batch store: ${(error as Error).message}\n`);

@@ -2,7 +2,9 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.ts";
+import { spareCapacityGate } from "../jobs/worker/capacity-gate.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import type { BackendLoad } from "../ocr/ocr-backend.ts";
 import { createWebhookSender } from "../webhooks/send-webhook.ts";
 import { WebhookDispatcher } from "../webhooks/webhook-dispatcher.ts";
 import { createWebhookSigner } from "../webhooks/webhook-signer.ts";
@@ -22,6 +24,9 @@ export interface BatchRuntime {
   webhooksEnabled: boolean;
   close(): Promise<void>;
 }
+
+/** A backend that cannot report its load is not throttled (the worker's own concurrency still bounds it). */
+const UNTHROTTLED: BackendLoad = { slots: Number.POSITIVE_INFINITY, busy: 0, waiting: 0 };
 
 /** PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR (nothing to run). */
 function openDatabase(config: GatewayConfig): SqlClient {
@@ -50,7 +55,7 @@ export async function startBatchRuntime(
   const counters = createBatchMetrics(metrics.registry);
   const lifecycle: BatchLifecycleOptions = {
     maxLines: config.BATCH_MAX_LINES,
-    resultTtlMs: config.BATCH_RESULT_TTL_MS,
+    resultTtlMs: config.JOB_RESULT_TTL,
     defaultWebhookUrl: config.WEBHOOK_URL,
   };
   const worker = new BatchWorker({
@@ -58,13 +63,14 @@ export async function startBatchRuntime(
     deps,
     lifecycle,
     concurrency: config.BATCH_CONCURRENCY,
-    leaseMs: config.BATCH_LEASE_MS,
-    pollMs: config.BATCH_POLL_MS,
-    maxAttempts: config.BATCH_MAX_ATTEMPTS,
+    capacity: spareCapacityGate(() => deps.ocr.load?.() ?? UNTHROTTLED, config.BATCH_CONCURRENCY),
+    leaseMs: config.JOB_LEASE_MS,
+    pollMs: config.JOB_POLL_MS,
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
     logger,
     onLine: (outcome) => counters.lines.inc({ outcome }),
   });
-  worker.start();
+  if (config.JOB_WORKER) worker.start();
   let dispatcher: WebhookDispatcher | undefined;
   let closeSender = async () => {};
   if (config.WEBHOOK_SECRET) {
@@ -82,12 +88,12 @@ export async function startBatchRuntime(
         maxDelayMs: 3_600_000,
         windowMs: config.WEBHOOK_RETRY_WINDOW_MS,
       },
-      pollMs: Math.min(1_000, config.BATCH_POLL_MS),
+      pollMs: Math.min(1_000, config.JOB_POLL_MS),
       leaseMs: config.WEBHOOK_TIMEOUT_MS * 2,
       logger,
       onAttempt: (outcome) => counters.webhooks.inc({ outcome }),
     });
-    dispatcher.start();
+    if (config.JOB_WORKER) dispatcher.start();
   }
   return {
     stores,

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { CapacityGate } from "../jobs/worker/capacity-gate.ts";
 import { advanceBatches, type BatchLifecycleOptions } from "./batch-lifecycle.ts";
 import { succeeded } from "./batch-line-result.ts";
 import type { ClaimedLine } from "./batch-line-store.ts";
@@ -13,7 +14,9 @@ export interface BatchWorkerOptions {
   lifecycle: BatchLifecycleOptions;
   /** Lines this replica runs at once (BATCH_CONCURRENCY). */
   concurrency: number;
-  /** How long a claimed line stays reserved without a renewal (BATCH_LEASE_MS). */
+  /** Lets lines use only the model slots interactive requests leave free (the job worker's gate). */
+  capacity: CapacityGate;
+  /** How long a claimed line stays reserved without a renewal (JOB_LEASE_MS). */
   leaseMs: number;
   pollMs: number;
   /** Tries of a line that keeps failing transiently before its last error becomes its result. */
@@ -84,7 +87,7 @@ export class BatchWorker {
         leaseMs,
       );
     }
-    const free = concurrency - this.inFlight.size;
+    const free = Math.min(concurrency - this.inFlight.size, this.options.capacity.spare(this.inFlight.size));
     if (free <= 0 || this.stopping) return;
     const lease = `${randomBytes(8).toString("hex")}`;
     for (const line of await stores.lines.claim(lease, free, leaseMs)) {

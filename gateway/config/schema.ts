@@ -33,6 +33,28 @@ const list = (fallback: string[]) =>
 
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `7d`, `12h`, `30m`, `45s` or `500ms` (a bare number is seconds), as milliseconds. */
+const duration = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((value, ctx) => {
+        const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+        if (!match) {
+          ctx.addIssue({
+            code: "custom",
+            message: `"${value}" is not a duration such as 7d, 12h, 30m or 45s`,
+          });
+          return z.NEVER;
+        }
+        return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? "s"] ?? 1_000));
+      }),
+  );
+
 const upstreamUrls = z.preprocess(
   emptyToUndefined,
   z
@@ -128,12 +150,18 @@ export const configSchema = z.object({
   SHUTDOWN_GRACE_MS: integer(30_000, 0),
   DATABASE_URL: optionalString,
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default("./data")),
+  JOBS_ENABLED: flag(true),
+  JOB_WORKER: flag(true),
+  JOB_RESULT_TTL: duration("7d"),
+  JOB_EXPIRE_AFTER: duration("24h"),
+  JOB_PAGES_PER_REPLICA: integer(8, 1),
+  JOB_MAX_IN_FLIGHT: integer(64, 1),
+  JOB_LEASE_MS: integer(30_000, 100),
+  JOB_POLL_MS: integer(500, 10),
+  JOB_MAX_ATTEMPTS: integer(5, 1),
+  JOB_SWEEP_INTERVAL_MS: integer(60_000, 100),
   BATCH_CONCURRENCY: integer(4, 1),
-  BATCH_LEASE_MS: integer(60_000, 500),
-  BATCH_POLL_MS: integer(500, 10),
   BATCH_MAX_LINES: integer(50_000, 1),
-  BATCH_MAX_ATTEMPTS: integer(5, 1),
-  BATCH_RESULT_TTL_MS: integer(7 * 24 * 3_600_000, 1_000),
   WEBHOOK_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
   WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,

@@ -2,7 +2,7 @@ import type { OcrEngine, RecognizedLine } from "../engines/ocr-engine.ts";
 import { NotImplementedError } from "../errors.ts";
 import type { ImageLimits } from "../images/image-limits.ts";
 import type { TaskDefinition, TaskRegistry } from "../tasks/index.ts";
-import type { OcrBackend, PageContext, PreparedTask, TaskOptions } from "./ocr-backend.ts";
+import type { BackendLoad, OcrBackend, PageContext, PreparedTask, TaskOptions } from "./ocr-backend.ts";
 import type { PageBox, PageResult, PreparedPage } from "./ocr-types.ts";
 
 function toPageBox(line: RecognizedLine, scale: number): PageBox {
@@ -35,6 +35,11 @@ export class EmbeddedOcrBackend implements OcrBackend {
     readonly imageLimits: ImageLimits,
     private readonly tasks: TaskRegistry,
   ) {}
+
+  load(): BackendLoad {
+    const stats = this.engine.stats();
+    return { slots: stats.workers, busy: stats.busy, waiting: stats.queued };
+  }
 
   prepareTask(task: TaskDefinition, options: TaskOptions): PreparedTask {
     if (task.embedded == null) {

@@ -24,7 +24,7 @@ describe.each(["sqlite", "postgres"] as const)("OpenAI Files and Batches on %s",
     gateway = await startGateway({
       VLLM_URL: emulator.url,
       API_KEYS: `${KEY_A},${KEY_B}`,
-      BATCH_POLL_MS: "50",
+      JOB_POLL_MS: "50",
       ...(database ? { DATABASE_URL: database.url } : {}),
     });
   });

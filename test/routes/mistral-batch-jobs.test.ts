@@ -36,7 +36,7 @@ describe.each(["sqlite", "postgres"] as const)("Mistral batch jobs on %s", (stor
     gateway = await startGateway({
       VLLM_URL: emulator.url,
       API_KEYS: "sk-mistral",
-      BATCH_POLL_MS: "50",
+      JOB_POLL_MS: "50",
       ...(database ? { DATABASE_URL: database.url } : {}),
     });
   });

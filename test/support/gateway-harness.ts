@@ -38,7 +38,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
   });
   const logger = createLogger(config.LOG_LEVEL, sink);
   const deps = await buildDependencies(config, logger);
-  deps.batches = await startBatchRuntime(config, deps, deps.metrics, logger);
+  if (config.JOBS_ENABLED) deps.batches = await startBatchRuntime(config, deps, deps.metrics, logger);
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
