@@ -8,9 +8,12 @@ import { requestId } from "./http/request-id.ts";
 import { requireAuth } from "./http/require-auth.ts";
 import { mcpRoute } from "./mcp/mcp-route.ts";
 import { openApiRoutes } from "./openapi/openapi-routes.ts";
+import { batchesRoute } from "./routes/batches.ts";
 import { chatCompletionsRoute } from "./routes/chat-completions.ts";
+import { filesRoute } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoute } from "./routes/metrics.ts";
+import { mistralBatchJobsRoute } from "./routes/mistral-batch-jobs.ts";
 import { modelsRoute } from "./routes/models.ts";
 import { ocrRoute } from "./routes/ocr.ts";
 import { tasksRoute } from "./routes/tasks.ts";
@@ -49,6 +52,11 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.route("/", chatCompletionsRoute(deps));
   app.route("/", tasksRoute(deps));
   app.route("/", ocrRoute(deps));
+  if (deps.batches) {
+    app.route("/", filesRoute(deps, deps.batches.stores));
+    app.route("/", batchesRoute(deps, deps.batches.stores));
+    app.route("/", mistralBatchJobsRoute(deps, deps.batches.stores));
+  }
   app.route("/", mcpRoute(deps));
   app.route("/", openApiRoutes(deps));
   app.route("/", webRoutes(deps));

@@ -91,6 +91,10 @@ function vllmBackends(
     structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
     imageLimits,
     maxTokensCap: config.MAX_TOKENS_CAP,
+    load: () => {
+      const { available, inFlight } = client.pool.load();
+      return { slots: available * config.JOB_PAGES_PER_REPLICA, busy: inFlight, waiting: client.pool.queued };
+    },
     generate: async (body, context) => {
       const started = performance.now();
       try {

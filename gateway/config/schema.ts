@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isWebhookSecret } from "../webhooks/webhook-signer.ts";
 
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 
@@ -31,6 +32,28 @@ const list = (fallback: string[]) =>
   );
 
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `7d`, `12h`, `30m`, `45s` or `500ms` (a bare number is seconds), as milliseconds. */
+const duration = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((value, ctx) => {
+        const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+        if (!match) {
+          ctx.addIssue({
+            code: "custom",
+            message: `"${value}" is not a duration such as 7d, 12h, 30m or 45s`,
+          });
+          return z.NEVER;
+        }
+        return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? "s"] ?? 1_000));
+      }),
+  );
 
 const upstreamUrls = z.preprocess(
   emptyToUndefined,
@@ -127,6 +150,31 @@ export const configSchema = z.object({
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   ),
   SHUTDOWN_GRACE_MS: integer(30_000, 0),
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default("./data")),
+  JOBS_ENABLED: flag(true),
+  JOB_WORKER: flag(true),
+  JOB_RESULT_TTL: duration("7d"),
+  JOB_EXPIRE_AFTER: duration("24h"),
+  JOB_PAGES_PER_REPLICA: integer(8, 1),
+  JOB_MAX_IN_FLIGHT: integer(64, 1),
+  JOB_LEASE_MS: integer(30_000, 100),
+  JOB_POLL_MS: integer(500, 10),
+  JOB_MAX_ATTEMPTS: integer(5, 1),
+  JOB_SWEEP_INTERVAL_MS: integer(60_000, 100),
+  BATCH_CONCURRENCY: integer(4, 1),
+  BATCH_MAX_LINES: integer(50_000, 1),
+  WEBHOOK_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(isWebhookSecret, "must be whsec_ followed by at least 24 base64-encoded bytes")
+      .optional(),
+  ),
+  WEBHOOK_TIMEOUT_MS: integer(10_000, 100),
+  WEBHOOK_RETRY_BASE_MS: integer(5_000, 1),
+  WEBHOOK_RETRY_WINDOW_MS: integer(24 * 3_600_000, 1_000),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -31,8 +31,8 @@ class ForbiddenAddressError extends Error {
   readonly code = "ERR_FORBIDDEN_ADDRESS";
 }
 
-/** A DNS lookup that refuses forbidden addresses at connect time, so DNS rebinding cannot slip past. */
-function guardedLookup(allowed: ReadonlySet<string>): LookupFunction {
+/** A DNS lookup that refuses forbidden addresses at connect time, so DNS rebinding cannot slip past (webhooks use it too). */
+export function guardedLookup(allowed: ReadonlySet<string>): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, "", 0);
@@ -48,7 +48,8 @@ function guardedLookup(allowed: ReadonlySet<string>): LookupFunction {
   };
 }
 
-function parseTarget(raw: string, allowed: ReadonlySet<string>): URL {
+/** Parses an http(s) URL and refuses credentials and literal private/loopback hosts not in `allowed`. */
+export function parseTarget(raw: string, allowed: ReadonlySet<string>): URL {
   let url: URL;
   try {
     url = new URL(raw);

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Authenticator, Principal } from "../auth/authenticator.ts";
 import type { RateLimiter } from "../auth/rate-limiter.ts";
 import type { ChatBackend } from "../backends/backend.ts";
+import type { BatchRuntime } from "../batches/batch-runtime.ts";
 import type { SamplingDefaults } from "../chat/apply-model-defaults.ts";
 import type { ModelNames } from "../chat/model-names.ts";
 import type { GatewayConfig } from "../config/schema.ts";
@@ -37,6 +38,8 @@ export interface AppDependencies {
   sampling: SamplingDefaults;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Files, batches and webhooks (started by the HTTP server; absent in the MCP stdio and eval entry points). */
+  batches?: BatchRuntime | undefined;
 }
 
 export type AppEnv = { Variables: RequestVariables };

@@ -2,7 +2,14 @@ import type { OcrEngine, RecognizedLine } from "../engines/ocr-engine.ts";
 import { NotImplementedError } from "../errors.ts";
 import type { ImageLimits } from "../images/image-limits.ts";
 import type { TaskDefinition, TaskRegistry } from "../tasks/index.ts";
-import type { OcrBackend, PageContext, PreparedTask, TaskCapabilities, TaskOptions } from "./ocr-backend.ts";
+import type {
+  BackendLoad,
+  OcrBackend,
+  PageContext,
+  PreparedTask,
+  TaskCapabilities,
+  TaskOptions,
+} from "./ocr-backend.ts";
 import type { PageBox, PageResult, PreparedPage } from "./ocr-types.ts";
 
 function toPageBox(line: RecognizedLine, scale: number): PageBox {
@@ -39,6 +46,11 @@ export class EmbeddedOcrBackend implements OcrBackend {
   capabilities(task: TaskDefinition): TaskCapabilities {
     // The engine reads pixels: no prompt (so no prompt language) and no token budget.
     return { available: task.embedded != null, ignoredOptions: ["language", "max_tokens"] };
+  }
+
+  load(): BackendLoad {
+    const stats = this.engine.stats();
+    return { slots: stats.workers, busy: stats.busy, waiting: stats.queued };
   }
 
   prepareTask(task: TaskDefinition, options: TaskOptions): PreparedTask {

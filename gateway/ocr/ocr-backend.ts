@@ -35,6 +35,16 @@ export interface TaskCapabilities {
   ignoredOptions: readonly string[];
 }
 
+/** The load of a backend's model slots, for background jobs that must only use spare capacity. */
+export interface BackendLoad {
+  /** Calls that may run at once on the replicas (or engine workers) in rotation. */
+  slots: number;
+  /** Calls running now (interactive and background). */
+  busy: number;
+  /** Calls waiting in the gateway for a slot. */
+  waiting: number;
+}
+
 /**
  * How `/v1/ocr` reads one page with a given backend. The pipeline (pages, concurrency, events, the
  * response) is the same for every backend; only this differs.
@@ -48,4 +58,6 @@ export interface OcrBackend {
   /** Checks the task can run here and builds what it needs; throws 4xx/501 before any model time is spent. */
   prepareTask(task: TaskDefinition, options: TaskOptions): PreparedTask;
   runPage(page: PreparedPage, task: PreparedTask, context: PageContext): Promise<PageResult>;
+  /** What the backend's model slots are doing now (unknown: background work is not throttled by load). */
+  load?(): BackendLoad;
 }

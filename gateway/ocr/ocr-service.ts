@@ -1,7 +1,8 @@
-import { openDocument } from "../documents/open-document.ts";
+import { type OpenedDocument, openDocument } from "../documents/open-document.ts";
 import { decodeDataUrl, isDataUrl } from "../fetching/decode-data-url.ts";
 import type { AppDependencies } from "../http/request-context.ts";
 import { choosePrompt, type TaskDefinition } from "../tasks/index.ts";
+import type { PreparedTask } from "./ocr-backend.ts";
 import type { OcrRequest } from "./ocr-request.ts";
 import { buildOcrResponse, type OcrResponse } from "./ocr-response.ts";
 import type { OcrEventSink } from "./ocr-types.ts";
@@ -58,15 +59,23 @@ async function documentBytes(
   }
 }
 
+/** A task checked against the backend and the document opened, nothing read yet. */
+export interface OpenedOcrTask {
+  task: TaskDefinition;
+  prepared: PreparedTask;
+  document: OpenedDocument;
+  /** The document's bytes (fetched or decoded already). */
+  bytes: Buffer;
+}
+
 /**
- * The first half of an OCR request, shared by `/v1/ocr` and the MCP tools: resolves the model and task,
- * checks the task's options against the backend, gets the document's bytes and opens it. Throws the same
- * `GatewayError`s `/v1/ocr` answers with, before any model time is spent, so a streaming caller can still
- * answer with a status code.
+ * The first half of an OCR request, shared by `/v1/ocr`, the MCP tools and async jobs: resolves the model and
+ * task, checks the task's options against the backend, gets the document's bytes and opens it. Throws the
+ * same `GatewayError`s `/v1/ocr` answers with, before any model time is spent.
  */
-export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobInput): Promise<OcrJob> {
-  const { config, ocr, tasks, models, metrics } = deps;
-  const { request, requestId, signal } = input;
+export async function openOcrTask(deps: OcrServiceDependencies, input: OcrJobInput): Promise<OpenedOcrTask> {
+  const { config, ocr, tasks, models } = deps;
+  const { request, signal } = input;
   models.resolve(request.model);
   const task = tasks.get(requestedTaskName(request, input.shape));
   input.onTask?.(task);
@@ -84,6 +93,17 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
     signal,
     openPdf: deps.pdf.open,
   });
+  return { task, prepared, document, bytes };
+}
+
+/**
+ * `openOcrTask`, then a `run` that reads every page and builds the answer, so a streaming caller can still
+ * answer a 4xx with a status code.
+ */
+export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobInput): Promise<OcrJob> {
+  const { config, ocr, models, metrics } = deps;
+  const { requestId, signal } = input;
+  const { task, prepared, document, bytes } = await openOcrTask(deps, input);
 
   async function run(emit?: OcrEventSink): Promise<OcrResponse> {
     try {

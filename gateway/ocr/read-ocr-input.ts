@@ -77,7 +77,8 @@ async function readMultipart(c: Context, limit: number): Promise<OcrInput> {
   throw new BadRequestError("missing_file", "Send the document as a `file` form field.", { param: "file" });
 }
 
-function documentUrl(request: OcrRequest): DocumentSource {
+/** Where a JSON request's `document` points (a 400 when it is missing or an uploaded-file reference). */
+export function documentUrl(request: OcrRequest): DocumentSource {
   const document = request.document;
   if (!document) {
     throw new BadRequestError("missing_document", "`document` is required: an image_url or document_url.", {

@@ -16,7 +16,14 @@ import {
   validateFields,
 } from "../tasks/index.ts";
 import type { Generation } from "../upstream/stream-chat-completion.ts";
-import type { OcrBackend, PageContext, PreparedTask, TaskCapabilities, TaskOptions } from "./ocr-backend.ts";
+import type {
+  BackendLoad,
+  OcrBackend,
+  PageContext,
+  PreparedTask,
+  TaskCapabilities,
+  TaskOptions,
+} from "./ocr-backend.ts";
 import type { PageFinish, PageResult, PreparedPage } from "./ocr-types.ts";
 import { pageContentFrom } from "./page-result.ts";
 
@@ -34,6 +41,8 @@ export interface VlmOcrBackendOptions {
   imageLimits: ImageLimits;
   /** Upper bound for a caller's `max_tokens`. */
   maxTokensCap: number;
+  /** The upstream pool's load (see `BackendLoad`). */
+  load: () => BackendLoad;
 }
 
 /** `createLoopDetector`'s default: back-to-back copies of a tail unit that count as a loop. */
@@ -61,6 +70,10 @@ export class VlmOcrBackend implements OcrBackend {
 
   capabilities(): TaskCapabilities {
     return { available: true, ignoredOptions: [] };
+  }
+
+  load(): BackendLoad {
+    return this.options.load();
   }
 
   prepareTask(task: TaskDefinition, options: TaskOptions): VlmPreparedTask {

@@ -1,31 +1,16 @@
 import { Hono } from "hono";
-import { applyModelDefaults } from "../chat/apply-model-defaults.ts";
 import { chatRequestSchema } from "../chat/chat-request.ts";
-import { inlineRemoteImages } from "../chat/inline-remote-images.ts";
-import { assertMaxTokensWithinCap } from "../chat/max-tokens-cap.ts";
+import { prepareChatRequest } from "../chat/prepare-chat-request.ts";
 import { clientSignal } from "../http/client-signal.ts";
 import { parseJsonBody } from "../http/parse-json-body.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 
 /** `POST /v1/chat/completions`: OpenAI-compatible, answered by the configured backend (JSON or SSE). */
-export function chatCompletionsRoute({
-  backend,
-  models,
-  sampling,
-  metrics,
-  config,
-  fetcher,
-}: AppDependencies) {
+export function chatCompletionsRoute(deps: AppDependencies) {
+  const { backend, metrics, config } = deps;
   return new Hono<AppEnv>().post("/v1/chat/completions", async (c) => {
     const request = await parseJsonBody(c, chatRequestSchema, config.MAX_BODY_BYTES);
-    assertMaxTokensWithinCap(request.max_tokens ?? request.max_completion_tokens, config.MAX_TOKENS_CAP);
-    const inlined = await inlineRemoteImages(request, {
-      fetcher,
-      maxImages: config.MAX_IMAGES_PER_REQUEST,
-      signal: clientSignal(c),
-    });
-    const resolved = { ...inlined, model: models.resolve(request.model) };
-    const upstreamRequest = config.APPLY_MODEL_DEFAULTS ? applyModelDefaults(resolved, sampling) : resolved;
+    const upstreamRequest = await prepareChatRequest(deps, request, clientSignal(c));
     const { response, timing } = await backend.chatCompletion(upstreamRequest, {
       requestId: c.get("requestId"),
       signal: clientSignal(c),

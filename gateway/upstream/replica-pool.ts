@@ -82,6 +82,18 @@ export class ReplicaPool {
     return best;
   }
 
+  /** Replicas in rotation (healthy and not ejected), and calls running on all replicas. */
+  load(): { available: number; inFlight: number } {
+    const now = Date.now();
+    let available = 0;
+    let inFlight = 0;
+    for (const replica of this.replicas) {
+      if (this.#usable(replica, now, new Set())) available++;
+      inFlight += replica.inFlight;
+    }
+    return { available, inFlight };
+  }
+
   /** True when some replica is in rotation (healthy and not ejected). */
   anyAvailable(): boolean {
     const now = Date.now();

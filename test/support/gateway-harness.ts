@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Writable } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { createApp } from "../../gateway/app.ts";
+import { startBatchRuntime } from "../../gateway/batches/batch-runtime.ts";
 import { buildDependencies } from "../../gateway/compose.ts";
 import { loadConfig } from "../../gateway/config/load-config.ts";
 import type { AppDependencies } from "../../gateway/http/request-context.ts";
@@ -19,7 +23,9 @@ export interface RunningGateway {
 
 /** Starts the real gateway on 127.0.0.1:0 with the given settings (as environment variables). */
 export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
-  const config = loadConfig({ LOG_LEVEL: "debug", ...env });
+  // Each gateway gets its own embedded store unless the test names one (DATA_DIR or DATABASE_URL).
+  const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "gateway-data-"));
+  const config = loadConfig({ LOG_LEVEL: "debug", DATA_DIR: dataDir, ...env });
   let raw = "";
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -30,7 +36,9 @@ export async function startGateway(env: Record<string, string>): Promise<Running
       done();
     },
   });
-  const deps = await buildDependencies(config, createLogger(config.LOG_LEVEL, sink));
+  const logger = createLogger(config.LOG_LEVEL, sink);
+  const deps = await buildDependencies(config, logger);
+  if (config.JOBS_ENABLED) deps.batches = await startBatchRuntime(config, deps, deps.metrics, logger);
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
@@ -46,8 +54,10 @@ export async function startGateway(env: Record<string, string>): Promise<Running
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
+      await deps.batches?.close();
       await deps.backend.close();
       await deps.pdf.close();
+      if (env.DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -42,8 +42,12 @@ export function ocrPaths({ secured, authErrors }: PathContext): PathItems {
                 schema: { type: "string", description: "`event: <name>` / `data: <JSON>` frames." },
               },
               "application/pdf": { schema: { type: "string", format: "binary" } },
-              "application/xml": { schema: { type: "string", description: "ALTO 4.4 (`output_format: alto`)." } },
-              "text/html": { schema: { type: "string", description: "hOCR 1.2 XHTML (`output_format: hocr`)." } },
+              "application/xml": {
+                schema: { type: "string", description: "ALTO 4.4 (`output_format: alto`)." },
+              },
+              "text/html": {
+                schema: { type: "string", description: "hOCR 1.2 XHTML (`output_format: hocr`)." },
+              },
             },
           },
           ...errors(

@@ -1,0 +1,148 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { CapacityGate } from "../jobs/worker/capacity-gate.ts";
+import { advanceBatches, type BatchLifecycleOptions } from "./batch-lifecycle.ts";
+import { succeeded } from "./batch-line-result.ts";
+import type { ClaimedLine } from "./batch-line-store.ts";
+import type { BatchRecord } from "./batch-record.ts";
+import type { BatchStores } from "./batch-stores.ts";
+import { type BatchLineDependencies, failedLineResult, runBatchLine } from "./run-batch-line.ts";
+
+export interface BatchWorkerOptions {
+  stores: BatchStores;
+  deps: BatchLineDependencies;
+  lifecycle: BatchLifecycleOptions;
+  /** Lines this replica runs at once (BATCH_CONCURRENCY). */
+  concurrency: number;
+  /** Lets lines use only the model slots interactive requests leave free (the job worker's gate). */
+  capacity: CapacityGate;
+  /** How long a claimed line stays reserved without a renewal (JOB_LEASE_MS). */
+  leaseMs: number;
+  pollMs: number;
+  /** Tries of a line that keeps failing transiently before its last error becomes its result. */
+  maxAttempts: number;
+  logger: Logger;
+  /** Counts lines by outcome for metrics. */
+  onLine?: (outcome: "completed" | "failed" | "retried") => void;
+}
+
+interface InFlight {
+  line: ClaimedLine;
+  abort: AbortController;
+}
+
+/**
+ * Runs batch lines on this replica: claims lines with a lease, runs each through `runBatchLine`, checkpoints
+ * its result, renews the leases it holds, and moves batches along their status machine. Several replicas run
+ * one worker each over the same database and share the lines; a replica that dies stops renewing, and its
+ * lines are claimed again by others once the lease lapses.
+ */
+export class BatchWorker {
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly batches = new Map<string, BatchRecord>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private lastRenewal = 0;
+  private lastPurge = 0;
+
+  constructor(private readonly options: BatchWorkerOptions) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Stops claiming, aborts the lines in flight and hands them back so another replica can run them now. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    for (const { abort } of this.inFlight.values()) abort.abort(new Error("gateway shutting down"));
+    while (this.inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick()
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: (error as Error).message }, "batch worker tick failed"),
+        )
+        .finally(() => this.schedule(this.options.pollMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    const { stores, lifecycle, concurrency, leaseMs } = this.options;
+    await advanceBatches(stores, lifecycle);
+    if (Date.now() - this.lastPurge > 60_000) {
+      this.lastPurge = Date.now();
+      await stores.files.purgeExpired();
+    }
+    if (Date.now() - this.lastRenewal > leaseMs / 3) {
+      this.lastRenewal = Date.now();
+      await stores.lines.renew(
+        [...new Set([...this.inFlight.values()].map(({ line }) => line.lease))],
+        leaseMs,
+      );
+    }
+    const free = Math.min(concurrency - this.inFlight.size, this.options.capacity.spare(this.inFlight.size));
+    if (free <= 0 || this.stopping) return;
+    const lease = `${randomBytes(8).toString("hex")}`;
+    for (const line of await stores.lines.claim(lease, free, leaseMs)) {
+      const abort = new AbortController();
+      const key = `${line.batch_id}:${line.line_index}`;
+      this.inFlight.set(key, { line, abort });
+      void this.run(line, abort.signal).finally(() => this.inFlight.delete(key));
+    }
+  }
+
+  private async batch(id: string): Promise<BatchRecord | null> {
+    const cached = this.batches.get(id);
+    if (cached) return cached;
+    const batch = await this.options.stores.batches.getAny(id);
+    if (batch) this.batches.set(id, batch);
+    return batch;
+  }
+
+  private async run(line: ClaimedLine, signal: AbortSignal): Promise<void> {
+    const { stores, deps, maxAttempts, logger, onLine } = this.options;
+    const requestId = randomUUID();
+    try {
+      const batch = await this.batch(line.batch_id);
+      if (!batch) return;
+      const result = await runBatchLine(deps, {
+        endpoint: batch.endpoint,
+        custom_id: line.custom_id,
+        body: line.body,
+        model: batch.model,
+        requestId,
+        signal,
+      });
+      const ok = succeeded(result);
+      if (await stores.lines.checkpoint(line, result, ok)) onLine?.(ok ? "completed" : "failed");
+    } catch (error) {
+      if (signal.aborted) {
+        await stores.lines.release(line, Date.now()).catch(() => {});
+        return;
+      }
+      if (line.attempts >= maxAttempts) {
+        await stores.lines.checkpoint(
+          line,
+          failedLineResult({ custom_id: line.custom_id, requestId }, error),
+          false,
+        );
+        onLine?.("failed");
+        return;
+      }
+      const backoffMs = Math.min(60_000, 1_000 * 2 ** (line.attempts - 1));
+      logger.info(
+        { batch: line.batch_id, line: line.line_index, attempt: line.attempts, requestId },
+        "batch line will be retried",
+      );
+      await stores.lines.release(line, Date.now() + backoffMs);
+      onLine?.("retried");
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { AppDependencies } from "../http/request-context.ts";
+import { applyModelDefaults } from "./apply-model-defaults.ts";
+import type { ChatRequest } from "./chat-request.ts";
+import { inlineRemoteImages } from "./inline-remote-images.ts";
+import { assertMaxTokensWithinCap } from "./max-tokens-cap.ts";
+
+export type ChatPreparationDependencies = Pick<AppDependencies, "config" | "models" | "fetcher" | "sampling">;
+
+/**
+ * Turns a validated chat request into what the backend is sent: the max_tokens cap checked, remote images
+ * fetched (SSRF-safe) and inlined, the model name resolved and the model's sampling defaults applied. Used by
+ * `/v1/chat/completions` and by batch lines, so both reject and rewrite the same way.
+ */
+export async function prepareChatRequest(
+  deps: ChatPreparationDependencies,
+  request: ChatRequest,
+  signal: AbortSignal,
+): Promise<ChatRequest> {
+  const { config, models, fetcher, sampling } = deps;
+  assertMaxTokensWithinCap(request.max_tokens ?? request.max_completion_tokens, config.MAX_TOKENS_CAP);
+  const inlined = await inlineRemoteImages(request, {
+    fetcher,
+    maxImages: config.MAX_IMAGES_PER_REQUEST,
+    signal,
+  });
+  const resolved = { ...inlined, model: models.resolve(request.model) };
+  return config.APPLY_MODEL_DEFAULTS ? applyModelDefaults(resolved, sampling) : resolved;
+}

@@ -1,0 +1,20 @@
+import { BadRequestError, GatewayError } from "../errors.ts";
+import { parseTarget } from "../fetching/fetch-remote-file.ts";
+
+/**
+ * Validates a caller's `webhook_url` when a job or batch is created, with the document fetcher's rules
+ * (http(s), no credentials, no literal private or loopback host unless allow-listed), so a bad URL is a 400
+ * now rather than a silent failure when the job ends. Delivery checks the resolved address again.
+ */
+export function checkWebhookUrl(raw: string, allowedPrivateHosts: readonly string[]): string {
+  try {
+    return parseTarget(raw, new Set(allowedPrivateHosts.map((host) => host.toLowerCase()))).toString();
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    throw new BadRequestError(
+      error.code === "url_not_allowed" ? "webhook_url_not_allowed" : "invalid_webhook_url",
+      `\`webhook_url\`: ${error.message}`,
+      { param: "webhook_url" },
+    );
+  }
+}

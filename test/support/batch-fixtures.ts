@@ -1,0 +1,40 @@
+import { receiptDataUrl } from "./fixtures.ts";
+
+/** OpenAI batch input lines for `/v1/ocr`, each reading a real receipt. */
+export function ocrBatchLines(count: number, extra: (index: number) => Record<string, unknown> = () => ({})) {
+  const document = { type: "image_url", image_url: receiptDataUrl("000") };
+  return Array.from({ length: count }, (_, index) => ({
+    custom_id: `receipt-${index}`,
+    method: "POST",
+    url: "/v1/ocr",
+    body: { model: "hunyuan-ocr", document, task: "extract_text", ...extra(index) },
+  }));
+}
+
+export function toJsonl(lines: readonly unknown[]): string {
+  return `${lines.map((line) => JSON.stringify(line)).join("\n")}\n`;
+}
+
+/** Parses an output or error file into its lines. */
+export function parseJsonl(text: string): Array<Record<string, unknown>> {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Polls `read` until `done` holds (generous: the machine is shared), answering the last value. */
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`not done in time; last value: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
