@@ -7,6 +7,7 @@ import { requestId } from "./http/request-id.ts";
 import { requireAuth } from "./http/require-auth.ts";
 import { mcpRoute } from "./mcp/mcp-route.ts";
 import { openApiRoutes } from "./openapi/openapi-routes.ts";
+import { cacheRoutes } from "./routes/cache.ts";
 import { chatCompletionsRoute } from "./routes/chat-completions.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoute } from "./routes/metrics.ts";
@@ -36,6 +37,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.route("/", chatCompletionsRoute(deps));
   app.route("/", tasksRoute(deps));
   app.route("/", ocrRoute(deps));
+  app.route("/", cacheRoutes(deps));
   app.route("/", mcpRoute(deps));
   app.route("/", openApiRoutes(deps));
   app.route("/", webRoutes(deps));

@@ -1,3 +1,5 @@
+import { sha256Hex } from "../cache/cache-keys.ts";
+import type { CacheOutcome, CachePolicy } from "../cache/result-cache.ts";
 import { openDocument } from "../documents/open-document.ts";
 import { decodeDataUrl, isDataUrl } from "../fetching/decode-data-url.ts";
 import type { AppDependencies } from "../http/request-context.ts";
@@ -14,7 +16,8 @@ import { invalidModelOutput } from "./vlm-ocr-backend.ts";
 export type OcrServiceDependencies = Pick<
   AppDependencies,
   "config" | "ocr" | "tasks" | "models" | "fetcher" | "metrics" | "pdf"
->;
+> &
+  Partial<Pick<AppDependencies, "cache">>;
 
 export interface OcrJobInput {
   /** The validated options (task, language, pages, fields, schema, …), as `/v1/ocr` reads them. */
@@ -28,6 +31,8 @@ export interface OcrJobInput {
   signal: AbortSignal;
   /** Called as soon as the task is known (before it is checked), e.g. to label metrics. */
   onTask?: (task: TaskDefinition) => void;
+  /** Who asks and what the result cache may do; without it the cache is not used (no owner, no sharing). */
+  cache?: CachePolicy;
 }
 
 /** A document opened for a task, not yet read: every 4xx about the input has been thrown by now. */
@@ -39,6 +44,10 @@ export interface OcrJob {
   run(emit?: OcrEventSink): Promise<OcrResponse>;
   /** Closes the document without reading it (when the caller gives up before `run`). */
   close(): Promise<void>;
+  /** SHA-256 (hex) of the document's bytes, set when the result cache is on (what `DELETE /v1/cache/{sha256}` takes). */
+  documentSha256?: string;
+  /** After `run`: whether the pages came from the result cache; undefined when it was not used. */
+  cacheOutcome(): CacheOutcome | undefined;
 }
 
 async function documentBytes(
@@ -68,8 +77,14 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
   models.resolve(request.model);
   const task = tasks.get(requestedTaskName(request, input.shape));
   input.onTask?.(task);
-  const prepared = ocr.prepareTask(task, taskOptionsFrom(request, task));
+  const options = taskOptionsFrom(request, task);
+  const prepared = ocr.prepareTask(task, options);
   const bytes = await documentBytes(deps, input.source, signal);
+  const documentSha256 = deps.cache && input.cache ? sha256Hex(bytes) : undefined;
+  const cache =
+    deps.cache && input.cache && documentSha256
+      ? deps.cache.session({ policy: input.cache, document: documentSha256, task, options })
+      : undefined;
   const document = await openDocument(bytes, {
     limits: ocr.imageLimits,
     pages: request.pages,
@@ -90,8 +105,11 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
         requestId,
         signal,
         metrics,
+        pageCache: cache,
         ...(emit ? { emit } : {}),
       });
+      // Only a run that read every page is kept: an aborted stream or a failure throws before this.
+      if (!signal.aborted) await cache?.commit();
       const failed = pages.filter((page) => page.error != null);
       if (failed.length === pages.length && failed[0]?.error)
         throw invalidModelOutput(failed[0].error.message);
@@ -109,5 +127,12 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
     }
   }
 
-  return { task, pageCount: document.pages.length, run, close: () => document.close() };
+  return {
+    task,
+    pageCount: document.pages.length,
+    run,
+    close: () => document.close(),
+    ...(documentSha256 ? { documentSha256 } : {}),
+    cacheOutcome: () => cache?.outcome(),
+  };
 }

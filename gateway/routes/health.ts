@@ -1,12 +1,20 @@
 import { Hono } from "hono";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 
-/** `/health`: the process is alive. `/ready`: the backend can take work (some upstream answers `/health`). */
-export function healthRoutes({ backend }: AppDependencies) {
+/**
+ * `/health`: the process is alive. `/ready`: the backend can take work (some upstream answers `/health`); with
+ * `REDIS_URL`, `redis` says whether shared state is connected.
+ */
+export function healthRoutes({ backend, redis }: AppDependencies) {
   return new Hono<AppEnv>()
     .get("/health", (c) => c.json({ status: "ok" }))
     .get("/ready", async (c) => {
       const status = await backend.checkReady(c.req.raw.signal);
-      return c.json({ status: status.ready ? "ready" : "unavailable", ...status }, status.ready ? 200 : 503);
+      // Redis only shares limits and cached results: without it the gateway still serves, so it never makes this 503.
+      const shared = redis ? { redis: redis.status() } : {};
+      return c.json(
+        { status: status.ready ? "ready" : "unavailable", ...status, ...shared },
+        status.ready ? 200 : 503,
+      );
     });
 }
