@@ -17,9 +17,12 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Starts the real gateway on 127.0.0.1:0 with the given settings (as environment variables). */
+/**
+ * Starts the real gateway on 127.0.0.1:0 with the given settings (as environment variables). The result cache
+ * is off unless `env` turns it on: tests send the same receipt again and again and expect it read each time.
+ */
 export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
-  const config = loadConfig({ LOG_LEVEL: "debug", ...env });
+  const config = loadConfig({ LOG_LEVEL: "debug", CACHE: "off", ...env });
   let raw = "";
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
