@@ -39,7 +39,10 @@ async function ok(response: Response): Promise<Json> {
 const modelCalls = () => bed.emulator.chatRequests.length;
 
 function purge(key: string, sha?: string): Promise<Response> {
-  return fetch(`${bed.gateway.url}/v1/cache${sha ? `/${sha}` : ""}`, { method: "DELETE", headers: auth(key) });
+  return fetch(`${bed.gateway.url}/v1/cache${sha ? `/${sha}` : ""}`, {
+    method: "DELETE",
+    headers: auth(key),
+  });
 }
 
 /** Three pages of text, each a different width so its rendering differs; `lastLine` changes page 2 only. */
@@ -235,9 +238,7 @@ describe("result cache", () => {
     const body = await ok(changed);
     expect(changed.headers.get("x-cache")).toBe("partial");
     expect(modelCalls()).toBe(4);
-    expect(body.pages.map((page: Json) => page.text)).toEqual(
-      original.pages.map((page: Json) => page.text),
-    );
+    expect(body.pages.map((page: Json) => page.text)).toEqual(original.pages.map((page: Json) => page.text));
     // The page selection picks which pages are looked up: page 1 alone is a hit.
     const one = await read(await textPdf("Third page"), { pages: "1" });
     expect(one.headers.get("x-cache")).toBe("hit");

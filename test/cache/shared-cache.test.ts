@@ -94,13 +94,16 @@ describe("two gateway replicas on one Redis", () => {
     const models = (gateway: RunningGateway) =>
       fetch(`${gateway.url}/v1/models`, { headers: { authorization: "Bearer gamma-key-789" } });
     const statuses = [];
-    for (const gateway of [first, second, first, second, first]) statuses.push((await models(gateway)).status);
+    for (const gateway of [first, second, first, second, first])
+      statuses.push((await models(gateway)).status);
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
     const limited = await models(second);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     // Another key has its own allowance.
-    const other = await fetch(`${second.url}/v1/models`, { headers: { authorization: "Bearer beta-key-456" } });
+    const other = await fetch(`${second.url}/v1/models`, {
+      headers: { authorization: "Bearer beta-key-456" },
+    });
     expect(other.status).toBe(200);
   });
 
