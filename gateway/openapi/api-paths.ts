@@ -1,3 +1,4 @@
+import { cachePaths } from "./cache-paths.ts";
 import type { JsonSchema } from "./request-schemas.ts";
 
 type Operation = Record<string, unknown>;
@@ -163,6 +164,7 @@ export function apiPaths(options: { protectedSecurity: Security; metricsSecurity
       }),
     },
     "/v1/ocr": { post: ocrPost },
+    ...cachePaths(secured, errors("BadRequest", ...authErrors, "ServiceUnavailable")),
     "/v1/tasks": {
       get: secured({
         operationId: "listTasks",
