@@ -24,7 +24,8 @@ import type { PreparedPage } from "../gateway/ocr/ocr-types.ts";
 import { connectRedis } from "../gateway/redis/redis-connection.ts";
 import { BUILTIN_PROMPTS_DIR, loadTaskRegistry } from "../gateway/tasks/index.ts";
 import { readReceipt } from "../test/support/fixtures.ts";
-import { freePort, startChildService } from "./lib/child-service.ts";
+import { deleteKeys, SHARED_REDIS_URL } from "../test/support/redis-server.ts";
+import { startEmulatorAndGateway } from "./lib/child-service.ts";
 import { percentile, runLoad } from "./lib/load-loop.ts";
 import { multipartBody } from "./lib/multipart-body.ts";
 
@@ -39,7 +40,7 @@ const { values } = parseArgs({
 const requests = Number(values.requests);
 const repeatShare = Number(values.repeats);
 const concurrency = Number(values.concurrency);
-const REDIS_URL = "redis://127.0.0.1:6379";
+const REDIS_URL = SHARED_REDIS_URL;
 const RECEIPTS = 24;
 
 /** Distinct receipt scans: each receipt at a slightly different size, so every one is a new document. */
@@ -73,17 +74,6 @@ async function redisAnswers(): Promise<boolean> {
   }
 }
 
-async function deletePrefix(prefix: string): Promise<void> {
-  const client = new Redis(REDIS_URL);
-  let cursor = "0";
-  do {
-    const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    if (keys.length > 0) await client.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-  client.disconnect();
-}
-
 // The workload: after a first few documents, each request re-sends an earlier document with `repeats` odds.
 const random = seeded(13);
 const sequence: number[] = [];
@@ -99,24 +89,12 @@ const bodies = await Promise.all(
   ),
 );
 
+/** GPU-like: 8 sequences at once, 200 ms prefill per image, 150 tokens/s per sequence (≈0.9 s per receipt). */
+const GPU_LIKE = ["--max-num-seqs", "8", "--prefill-ms-per-image", "200", "--tokens-per-second", "150"];
+
 async function workload(label: string, env: Record<string, string>) {
-  const emulatorPort = await freePort();
-  const gatewayPort = await freePort();
-  // GPU-like: 8 sequences at once, 200 ms prefill per image, 150 tokens/s per sequence (≈0.6 s per receipt).
-  const emulator = await startChildService(
-    "test/support/vllm-emulator/cli.ts",
-    [
-      ...["--port", String(emulatorPort), "--max-num-seqs", "8"],
-      ...["--prefill-ms-per-image", "200", "--tokens-per-second", "150"],
-    ],
-    emulatorPort,
-  );
-  const gateway = await startChildService(
-    "gateway/server.ts",
-    ["--port", String(gatewayPort), "--host", "127.0.0.1"],
-    gatewayPort,
-    { VLLM_URL: emulator.url, LOG_LEVEL: "warn", ...env },
-  );
+  const services = await startEmulatorAndGateway(env, GPU_LIKE);
+  const { gateway } = services;
   try {
     const { all } = await runLoad({
       url: gateway.url,
@@ -134,8 +112,7 @@ async function workload(label: string, env: Record<string, string>) {
       .reduce((sum, count) => sum + count, 0);
     return { label, ...all, hits };
   } finally {
-    await gateway.stop();
-    await emulator.stop();
+    await services.stop();
   }
 }
 
@@ -235,4 +212,4 @@ for (const [label, pages] of [
   }
 }
 await connection?.close();
-if (redisUp) await deletePrefix(prefix);
+if (redisUp) await deleteKeys(REDIS_URL, prefix);

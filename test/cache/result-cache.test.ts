@@ -6,6 +6,7 @@ import {
   postOcrForm,
   postOcrJson,
   readSseEvents,
+  readUntilFirstDelta,
   receiptUpload,
   type UploadedFile,
   useOcrGateway,
@@ -170,12 +171,7 @@ describe("result cache", () => {
       { stream: "true" },
       { headers: auth(ALPHA), signal: leave.signal },
     );
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    let received = "";
-    while (!received.includes("event: delta")) {
-      const { value } = await reader.read();
-      received += new TextDecoder().decode(value);
-    }
+    await readUntilFirstDelta(response);
     leave.abort();
     await bed.emulator.waitForAbort(10_000);
 
