@@ -84,6 +84,27 @@ describe("Redis stopped mid-run and started again", () => {
     expect(metrics).toMatch(/^ocr_gateway_cache_lookups_total\{store="redis",result="hit"\} 2$/m);
   });
 
+  it("a gateway started while Redis is down serves at once and connects when Redis comes up", async () => {
+    await redis.kill();
+    const late = await startGateway({ VLLM_URL: emulator.url, CACHE: "on", REDIS_URL: redis.url });
+    try {
+      const before = await fetch(`${late.url}/ready`);
+      expect(before.status).toBe(200);
+      expect(((await before.json()) as Json).redis.status).toBe("down");
+      const served = await postOcrForm(late.url, receiptUpload("001"));
+      expect([served.status, served.headers.get("x-cache")]).toEqual([200, "miss"]);
+
+      await redis.restart();
+      await until(
+        async () => ((await (await fetch(`${late.url}/ready`)).json()) as Json).redis.status === "up",
+      );
+      await postOcrForm(late.url, receiptUpload("001"));
+      expect((await postOcrForm(late.url, receiptUpload("001"))).headers.get("x-cache")).toBe("hit");
+    } finally {
+      await late.close();
+    }
+  });
+
   it("rate limits fall back to this process's own count while Redis is down", async () => {
     const limited = await startGateway({
       VLLM_URL: emulator.url,
