@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { beforeEach, describe, expect, it } from "vitest";
+import { callTool, connectHttpClient, resultText } from "../mcp/mcp-client.ts";
 import { readReceipt } from "../support/fixtures.ts";
 import {
   postOcrForm,
@@ -254,5 +255,25 @@ describe("result cache", () => {
     // Same bytes as an upload, same task: the page is the same, so it hits across request shapes.
     const upload = await read(receiptUpload("011"), { task: "document" });
     expect(upload.headers.get("x-cache")).toBe("hit");
+  });
+
+  it("MCP tool calls use the caller's cache too", async () => {
+    const client = await connectHttpClient(bed.gateway.url, auth(ALPHA));
+    try {
+      const args = { base64: readReceipt("012").toString("base64"), mime_type: "image/jpeg" };
+      const first = await callTool(client, "read_text", args);
+      const second = await callTool(client, "read_text", args);
+      expect(resultText(second)).toBe(resultText(first));
+      expect(modelCalls()).toBe(1);
+    } finally {
+      await client.close();
+    }
+    const other = await connectHttpClient(bed.gateway.url, auth(BETA));
+    try {
+      await callTool(other, "read_text", { base64: readReceipt("012").toString("base64") });
+      expect(modelCalls()).toBe(2);
+    } finally {
+      await other.close();
+    }
   });
 });
