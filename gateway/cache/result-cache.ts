@@ -42,6 +42,17 @@ function isCacheable(result: PageResult): boolean {
   return result.error == null && result.finish_reason === "stop" && result.warnings.length === 0;
 }
 
+/** A stored page answer; an entry that is not one (written by another version, damaged) is a miss. */
+function parseEntry(value: string | undefined): PageResult | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(value) as PageResult;
+    return typeof parsed?.text === "string" && Array.isArray(parsed.images) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The result cache of `/v1/ocr` pages (and of every path that reads documents through the OCR service).
  * Keys: see `pageKey`. A hit reports zero tokens: no model time was spent on it.
@@ -76,15 +87,14 @@ export class ResultCache {
     let misses = 0;
     return {
       async lookup(page) {
-        const found = input.policy.lookup ? await store.get(keyOf(page)) : undefined;
-        if (found === undefined) {
+        const cached = input.policy.lookup ? parseEntry(await store.get(keyOf(page))) : undefined;
+        if (cached === undefined) {
           misses++;
           metrics.cacheLookups.inc({ store: store.kind, result: input.policy.lookup ? "miss" : "bypass" });
           return undefined;
         }
         hits++;
         metrics.cacheLookups.inc({ store: store.kind, result: "hit" });
-        const cached = JSON.parse(found) as PageResult;
         return { ...withPageIndex(cached, page.index), usage: { prompt_tokens: 0, completion_tokens: 0 } };
       },
       remember(page, result) {
