@@ -13,6 +13,7 @@ import sharp from "sharp";
 import { readReceipt, receiptDataUrl } from "../test/support/fixtures.ts";
 import { startEmulatorAndGateway } from "./lib/child-service.ts";
 import { type LoadRequest, runLoad } from "./lib/load-loop.ts";
+import { multipartBody } from "./lib/multipart-body.ts";
 
 const { values } = parseArgs({
   options: {
@@ -25,28 +26,6 @@ function rssMb(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
-
-function multipart(
-  file: Buffer,
-  name: string,
-  fields: Record<string, string>,
-): { body: Uint8Array; type: string } {
-  const boundary = `----bench${Math.random().toString(16).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const [key, value] of Object.entries(fields)) {
-    parts.push(
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${key}"\r\n\r\n${value}\r\n`),
-    );
-  }
-  parts.push(
-    Buffer.from(
-      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`,
-    ),
-    file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
 }
 
 // A ~3 MB scan: a receipt upscaled to print resolution, saved at high quality.
@@ -71,8 +50,8 @@ const chatBody = (stream: boolean) =>
     ],
   });
 const json = { "content-type": "application/json" };
-const smallUpload = multipart(readReceipt("002"), "receipt.jpg", { task: "text" });
-const bigUpload = multipart(bigScan, "scan.jpg", { task: "spotting" });
+const smallUpload = multipartBody(readReceipt("002"), "receipt.jpg", { task: "text" });
+const bigUpload = multipartBody(bigScan, "scan.jpg", { task: "spotting" });
 const mix: Array<[number, LoadRequest]> = [
   [50, { kind: "chat", path: "/v1/chat/completions", body: chatBody(false), headers: json }],
   [20, { kind: "chat-stream", path: "/v1/chat/completions", body: chatBody(true), headers: json }],

@@ -9,6 +9,7 @@ import { requireAuth } from "./http/require-auth.ts";
 import { mcpRoute } from "./mcp/mcp-route.ts";
 import { openApiRoutes } from "./openapi/openapi-routes.ts";
 import { batchesRoute } from "./routes/batches.ts";
+import { cacheRoutes } from "./routes/cache.ts";
 import { chatCompletionsRoute } from "./routes/chat-completions.ts";
 import { filesRoute } from "./routes/files.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -57,6 +58,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     app.route("/", batchesRoute(deps, deps.batches.stores));
     app.route("/", mistralBatchJobsRoute(deps, deps.batches.stores));
   }
+  app.route("/", cacheRoutes(deps));
   app.route("/", mcpRoute(deps));
   app.route("/", openApiRoutes(deps));
   app.route("/", webRoutes(deps));

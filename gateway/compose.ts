@@ -7,6 +7,7 @@ import { RateLimiter } from "./auth/rate-limiter.ts";
 import type { ChatBackend } from "./backends/backend.ts";
 import { EmbeddedChatBackend } from "./backends/embedded-chat-backend.ts";
 import { VllmBackend } from "./backends/vllm-backend.ts";
+import { createResultCache } from "./cache/create-result-cache.ts";
 import { ModelNames } from "./chat/model-names.ts";
 import type { GatewayConfig } from "./config/schema.ts";
 import { PdfRenderPool } from "./documents/pdf-render-pool.ts";
@@ -20,6 +21,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-met
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
 import { VlmOcrBackend } from "./ocr/vlm-ocr-backend.ts";
+import { connectRedis } from "./redis/redis-connection.ts";
 import {
   BUILTIN_PROMPTS_DIR,
   loadTaskRegistry,
@@ -177,6 +179,10 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     config.VLLM_URL.length > 0
       ? vllmBackends(config, profile, imageLimits, metrics, logger)
       : await embeddedBackends(config, tasks, logger);
+  const redis = config.REDIS_URL ? connectRedis({ url: config.REDIS_URL, logger }) : undefined;
+  redis?.onChange((up) => metrics.redisUp.set(up ? 1 : 0));
+  // Start with shared state when Redis answers soon; otherwise serve without it until it does.
+  await redis?.waitUntilUp(2_000);
   return {
     config,
     logger,
@@ -202,7 +208,25 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
             memoryMb: config.PDF_WORKER_MEMORY_MB,
           })
         : { open: openPdf, close: async () => {} },
-    rateLimiter: config.RATE_LIMIT_PER_MINUTE > 0 ? new RateLimiter(config.RATE_LIMIT_PER_MINUTE) : undefined,
+    rateLimiter:
+      config.RATE_LIMIT_PER_MINUTE > 0
+        ? new RateLimiter({
+            perMinute: config.RATE_LIMIT_PER_MINUTE,
+            redis,
+            keyPrefix: config.REDIS_KEY_PREFIX,
+          })
+        : undefined,
+    cache: createResultCache(config, {
+      redis,
+      metrics,
+      context: {
+        backend: ocr.name,
+        model: config.MODEL,
+        profile,
+        structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
+      },
+    }),
+    redis,
     sampling: { ...profile.sampling },
     metrics,
   };

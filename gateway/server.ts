@@ -73,6 +73,7 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     await deps.batches?.close();
     await deps.backend.close();
     await deps.pdf.close();
+    await deps.redis?.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -58,12 +58,14 @@ export async function startChildService(
 /** The vLLM emulator and a gateway in front of it, each in its own process (as in production). */
 export async function startEmulatorAndGateway(
   gatewayEnv: Record<string, string> = {},
+  /** Emulator flags after the defaults (a later `--max-num-seqs` wins), e.g. latency settings. */
+  emulatorArgs: string[] = [],
 ): Promise<{ emulator: ChildService; gateway: ChildService; stop(): Promise<void> }> {
   const emulatorPort = await freePort();
   const gatewayPort = await freePort();
   const emulator = await startChildService(
     "test/support/vllm-emulator/cli.ts",
-    ["--port", String(emulatorPort), "--max-num-seqs", "256"],
+    ["--port", String(emulatorPort), "--max-num-seqs", "256", ...emulatorArgs],
     emulatorPort,
   );
   const gateway = await startChildService(

@@ -1,46 +1,47 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { RateLimitError } from "../errors.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 
-interface Bucket {
-  tokens: number;
-  updated: number;
+export interface RateLimiterOptions {
+  perMinute: number;
+  /** Shares the counts across replicas; while Redis is down each process counts on its own. */
+  redis?: RedisConnection | undefined;
+  keyPrefix?: string;
 }
 
 /**
- * Requests per minute per principal, as token buckets (burst = the per-minute allowance). In memory, so
- * per gateway process; put a shared limiter in front when running many replicas. Idle buckets are dropped.
+ * Requests per minute per principal (API key name or JWT subject), with rate-limiter-flexible: one-minute
+ * windows of `perMinute` points. With Redis the count is shared by every gateway replica; its insurance
+ * limiter (the same limit in this process's memory) takes over at once while Redis is unreachable.
  */
 export class RateLimiter {
-  readonly #buckets = new Map<string, Bucket>();
-  readonly #perMs: number;
+  readonly #limiter: RateLimiterMemory | RateLimiterRedis;
 
-  constructor(private readonly perMinute: number) {
-    this.#perMs = perMinute / 60_000;
+  constructor(private readonly options: RateLimiterOptions) {
+    const limits = { points: options.perMinute, duration: 60, keyPrefix: `${options.keyPrefix ?? ""}rl` };
+    const local = new RateLimiterMemory(limits);
+    this.#limiter = options.redis
+      ? new RateLimiterRedis({
+          ...limits,
+          storeClient: options.redis.client,
+          insuranceLimiter: local,
+          // ioredis "not ready" → straight to the insurance limiter instead of an error per request.
+          rejectIfRedisNotReady: true,
+        })
+      : local;
   }
 
-  /** Takes one token for `id`, or throws 429 `rate_limited` with the seconds until one is free. */
-  take(id: string, now = Date.now()): void {
-    const bucket = this.#buckets.get(id) ?? { tokens: this.perMinute, updated: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updated) * this.#perMs);
-    bucket.updated = now;
-    if (bucket.tokens < 1) {
-      this.#buckets.set(id, bucket);
-      const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / this.#perMs / 1000));
+  /** Takes one request's point for `id`, or throws 429 `rate_limited` with the seconds until the window resets. */
+  async take(id: string): Promise<void> {
+    try {
+      await this.#limiter.consume(id);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
       throw new RateLimitError(
         "rate_limited",
-        `Rate limit of ${this.perMinute} requests per minute reached.`,
-        {
-          headers: { "retry-after": String(seconds) },
-        },
+        `Rate limit of ${this.options.perMinute} requests per minute reached.`,
+        { headers: { "retry-after": String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))) } },
       );
-    }
-    bucket.tokens -= 1;
-    this.#buckets.set(id, bucket);
-    if (this.#buckets.size > 10_000) this.#sweep(now);
-  }
-
-  #sweep(now: number): void {
-    for (const [id, bucket] of this.#buckets) {
-      if (bucket.tokens + (now - bucket.updated) * this.#perMs >= this.perMinute) this.#buckets.delete(id);
     }
   }
 }

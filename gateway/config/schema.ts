@@ -144,6 +144,24 @@ export const configSchema = z.object({
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
   RATE_LIMIT_PER_MINUTE: integer(0, 0),
+  REDIS_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL")
+      .optional(),
+  ),
+  REDIS_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().default("ocr-gateway:")),
+  CACHE: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["on", "off", "true", "false", "1", "0"])
+      .default("on")
+      .transform((value) => value === "on" || value === "true" || value === "1"),
+  ),
+  CACHE_TTL: integer(86_400, 1),
+  CACHE_MAX_BYTES: integer(256 * 1024 * 1024, 1024),
+  CACHE_SCOPE: z.preprocess(emptyToUndefined, z.enum(["owner", "global"]).default("owner")),
   METRICS_TOKEN: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,

@@ -3,6 +3,7 @@ import type { Authenticator, Principal } from "../auth/authenticator.ts";
 import type { RateLimiter } from "../auth/rate-limiter.ts";
 import type { ChatBackend } from "../backends/backend.ts";
 import type { BatchRuntime } from "../batches/batch-runtime.ts";
+import type { ResultCache } from "../cache/result-cache.ts";
 import type { SamplingDefaults } from "../chat/apply-model-defaults.ts";
 import type { ModelNames } from "../chat/model-names.ts";
 import type { GatewayConfig } from "../config/schema.ts";
@@ -10,6 +11,7 @@ import type { OpenPdfFn } from "../documents/pdf-render-pool.ts";
 import type { RemoteFileFetcher } from "../fetching/fetch-remote-file.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { OcrBackend } from "../ocr/ocr-backend.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 import type { TaskRegistry } from "../tasks/index.ts";
 
 /** Per-request values the middleware set for handlers (Hono `c.var`). */
@@ -34,6 +36,10 @@ export interface AppDependencies {
   /** Where PDF pages are rendered (worker threads unless PDF_RENDER_WORKERS=0). */
   pdf: { open: OpenPdfFn; close(): Promise<void>; stats?(): Promise<Record<string, number>> };
   rateLimiter?: RateLimiter | undefined;
+  /** The `/v1/ocr` result cache (off with CACHE=off). */
+  cache?: ResultCache | undefined;
+  /** Shared state (rate limits, cache) when REDIS_URL is set; closed on shutdown. */
+  redis?: RedisConnection | undefined;
   models: ModelNames;
   sampling: SamplingDefaults;
   metrics: GatewayMetrics;

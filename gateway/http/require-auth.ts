@@ -19,7 +19,7 @@ export function requireAuth(authenticator: Authenticator, limiter?: RateLimiter)
       presentedCredential(c.req.header("authorization"), c.req.header("x-api-key")),
     );
     c.set("principal", principal);
-    limiter?.take(`${principal.kind}:${principal.id}`);
+    await limiter?.take(`${principal.kind}:${principal.id}`);
     await next();
   };
 }

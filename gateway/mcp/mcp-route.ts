@@ -62,6 +62,7 @@ export function mcpRoute(deps: AppDependencies) {
             c.get("labels").task = task.name;
           },
           trackCall: (id) => inFlight.track(owner, id),
+          cache: { principal, lookup: true, store: true },
         },
         tools,
       );

@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Logger } from "pino";
 import { z } from "zod";
+import type { CachePolicy } from "../cache/result-cache.ts";
 import type { OcrRequest } from "../ocr/ocr-request.ts";
 import type { OcrResponse } from "../ocr/ocr-response.ts";
 import { ocrResponseSchema } from "../ocr/ocr-response-schema.ts";
@@ -18,6 +19,8 @@ export interface OcrToolContext {
   localFiles: boolean;
   /** A fresh id per tool call (it prefixes the upstream request ids, so it must be unique). */
   nextRequestId(): string;
+  /** The caller and what the result cache may do for its calls; without it tool calls bypass the cache. */
+  cache?: CachePolicy;
   /** Told the task of each call, e.g. to label the HTTP request's metrics. */
   onTask?: (task: TaskDefinition) => void;
   /** Registers a call so a cancellation that arrives outside this server's session can abort it. */
@@ -94,6 +97,7 @@ export function defineOcrTool<Shape extends z.ZodRawShape>(definition: OcrToolDe
               requestId,
               signal,
               ...(context.onTask ? { onTask: context.onTask } : {}),
+              ...(context.cache ? { cache: context.cache } : {}),
             });
             const response = await job.run(pageProgress(extra, job.pageCount));
             return ocrToolResult(definition.render(response), response);

@@ -106,6 +106,17 @@ export function createGatewayMetrics() {
       labelNames: ["reason"] as const,
       registers,
     }),
+    cacheLookups: new Counter({
+      name: "ocr_gateway_cache_lookups_total",
+      help: "Result cache lookups per page, by store (memory, redis) and result (hit, miss, bypass).",
+      labelNames: ["store", "result"] as const,
+      registers,
+    }),
+    redisUp: new Gauge({
+      name: "ocr_gateway_redis_up",
+      help: "1 while the shared-state Redis (REDIS_URL) is connected, 0 while the gateway runs without it.",
+      registers,
+    }),
     upstreamHealthy: new Gauge({
       name: "ocr_gateway_upstream_healthy",
       help: "1 when the replica is in rotation, 0 when ejected.",

@@ -1,3 +1,5 @@
+import { sha256Hex } from "../cache/cache-keys.ts";
+import type { CacheOutcome, CachePolicy } from "../cache/result-cache.ts";
 import { type OpenedDocument, openDocument } from "../documents/open-document.ts";
 import { decodeDataUrl, isDataUrl } from "../fetching/decode-data-url.ts";
 import type { AppDependencies } from "../http/request-context.ts";
@@ -15,7 +17,8 @@ import { invalidModelOutput } from "./vlm-ocr-backend.ts";
 export type OcrServiceDependencies = Pick<
   AppDependencies,
   "config" | "ocr" | "tasks" | "models" | "fetcher" | "metrics" | "pdf"
->;
+> &
+  Partial<Pick<AppDependencies, "cache">>;
 
 export interface OcrJobInput {
   /** The validated options (task, language, pages, fields, schema, …), as `/v1/ocr` reads them. */
@@ -29,6 +32,8 @@ export interface OcrJobInput {
   signal: AbortSignal;
   /** Called as soon as the task is known (before it is checked), e.g. to label metrics. */
   onTask?: (task: TaskDefinition) => void;
+  /** Who asks and what the result cache may do; without it the cache is not used (no owner, no sharing). */
+  cache?: CachePolicy;
 }
 
 /** A document opened for a task, not yet read: every 4xx about the input has been thrown by now. */
@@ -42,6 +47,10 @@ export interface OcrJob {
   run(emit?: OcrEventSink): Promise<OcrResponse>;
   /** Closes the document without reading it (when the caller gives up before `run`). */
   close(): Promise<void>;
+  /** SHA-256 (hex) of the document's bytes, set when the result cache is on (what `DELETE /v1/cache/{sha256}` takes). */
+  documentSha256?: string;
+  /** After `run`: whether the pages came from the result cache; undefined when it was not used. */
+  cacheOutcome(): CacheOutcome | undefined;
 }
 
 async function documentBytes(
@@ -66,6 +75,10 @@ export interface OpenedOcrTask {
   document: OpenedDocument;
   /** The document's bytes (fetched or decoded already). */
   bytes: Buffer;
+  /** SHA-256 of the bytes, when the result cache is in play (for purges by document). */
+  documentSha256?: string | undefined;
+  /** This request's view of the result cache, when it is on and the caller allows it. */
+  cache?: ReturnType<NonNullable<OcrServiceDependencies["cache"]>["session"]> | undefined;
 }
 
 /**
@@ -82,8 +95,14 @@ export async function openOcrTask(deps: OcrServiceDependencies, input: OcrJobInp
   // Checked here, not in a backend: a language the task has no prompt in is refused whatever serves it.
   choosePrompt(task, tasks.getProfile(config.MODEL_PROFILE), request.language);
   checkOutputFormat(request, task);
-  const prepared = ocr.prepareTask(task, taskOptionsFrom(request, task));
+  const options = taskOptionsFrom(request, task);
+  const prepared = ocr.prepareTask(task, options);
   const bytes = await documentBytes(deps, input.source, signal);
+  const documentSha256 = deps.cache && input.cache ? sha256Hex(bytes) : undefined;
+  const cache =
+    deps.cache && input.cache && documentSha256
+      ? deps.cache.session({ policy: input.cache, document: documentSha256, task, options })
+      : undefined;
   const document = await openDocument(bytes, {
     limits: ocr.imageLimits,
     pages: request.pages,
@@ -93,7 +112,7 @@ export async function openOcrTask(deps: OcrServiceDependencies, input: OcrJobInp
     signal,
     openPdf: deps.pdf.open,
   });
-  return { task, prepared, document, bytes };
+  return { task, prepared, document, bytes, documentSha256, cache };
 }
 
 /**
@@ -103,7 +122,7 @@ export async function openOcrTask(deps: OcrServiceDependencies, input: OcrJobInp
 export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobInput): Promise<OcrJob> {
   const { config, ocr, models, metrics } = deps;
   const { requestId, signal } = input;
-  const { task, prepared, document, bytes } = await openOcrTask(deps, input);
+  const { task, prepared, document, bytes, documentSha256, cache } = await openOcrTask(deps, input);
 
   async function run(emit?: OcrEventSink): Promise<OcrResponse> {
     try {
@@ -115,8 +134,11 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
         requestId,
         signal,
         metrics,
+        pageCache: cache,
         ...(emit ? { emit } : {}),
       });
+      // Only a run that read every page is kept: an aborted stream or a failure throws before this.
+      if (!signal.aborted) await cache?.commit();
       const failed = pages.filter((page) => page.error != null);
       if (failed.length === pages.length && failed[0]?.error)
         throw invalidModelOutput(failed[0].error.message);
@@ -134,5 +156,13 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
     }
   }
 
-  return { task, pageCount: document.pages.length, bytes, run, close: () => document.close() };
+  return {
+    task,
+    pageCount: document.pages.length,
+    bytes,
+    run,
+    close: () => document.close(),
+    ...(documentSha256 ? { documentSha256 } : {}),
+    cacheOutcome: () => cache?.outcome(),
+  };
 }

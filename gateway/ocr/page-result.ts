@@ -3,6 +3,21 @@ import type { DocumentFigure, ParsedTaskOutput, PixelSpottingItem } from "../tas
 import { toPixelBoxes } from "../tasks/index.ts";
 import type { PageBox, PageImage, PageResult, PreparedPage } from "./ocr-types.ts";
 
+/** The id of figure `figure` of page `pageIndex` in `images`. */
+function figureImageId(pageIndex: number, figure: number): string {
+  return `img-${pageIndex}-${figure}.jpeg`;
+}
+
+/** A page answer moved to another position (the same page found at another index): index and image ids follow. */
+export function withPageIndex(result: PageResult, index: number): PageResult {
+  if (result.index === index) return result;
+  return {
+    ...result,
+    index,
+    images: result.images.map((image, figure) => ({ ...image, id: figureImageId(index, figure) })),
+  };
+}
+
 type PageContent = Pick<
   PageResult,
   "markdown" | "text" | "images" | "boxes" | "box_units" | "fields" | "lines"
@@ -46,7 +61,7 @@ async function figureImages(
   return Promise.all(
     pixels.map(async ({ box }, index) => {
       const image: PageImage = {
-        id: `img-${page.index}-${index}.jpeg`,
+        id: figureImageId(page.index, index),
         top_left_x: box.x1,
         top_left_y: box.y1,
         bottom_right_x: box.x2,

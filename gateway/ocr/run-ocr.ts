@@ -14,6 +14,14 @@ export interface RunOcrOptions {
   signal: AbortSignal;
   metrics: GatewayMetrics;
   emit?: OcrEventSink;
+  /** Answers pages seen before without the backend (the result cache, `gateway/cache`). */
+  pageCache?: PageCacheHook | undefined;
+}
+
+/** Where `runOcr` looks a prepared page up before reading it, and reports what it read. */
+export interface PageCacheHook {
+  lookup(page: PreparedPage): Promise<PageResult | undefined>;
+  remember(page: PreparedPage, result: PageResult): void;
 }
 
 /**
@@ -40,12 +48,19 @@ export async function runOcr(options: RunOcrOptions): Promise<PageResult[]> {
         image,
         dimensions: { width: image.originalWidth, height: image.originalHeight, dpi },
       };
-      const result = await backend.runPage(page, task, {
-        requestId: `${options.requestId}-p${documentPage.index}`,
-        signal,
-        onDelta: (text) => emit({ event: "delta", data: { index: documentPage.index, text } }),
-        onRetry: (reason) => emit({ event: "page.retry", data: { index: documentPage.index, reason } }),
-      });
+      const onDelta = (text: string) => emit({ event: "delta", data: { index: documentPage.index, text } });
+      const cached = await options.pageCache?.lookup(page);
+      // A cached page streams like a fresh one: its whole text as one delta.
+      if (cached && cached.text !== "") onDelta(cached.text);
+      const result =
+        cached ??
+        (await backend.runPage(page, task, {
+          requestId: `${options.requestId}-p${documentPage.index}`,
+          signal,
+          onDelta,
+          onRetry: (reason) => emit({ event: "page.retry", data: { index: documentPage.index, reason } }),
+        }));
+      if (!cached) options.pageCache?.remember(page, result);
       if (warnings.length > 0) result.warnings = [...warnings, ...result.warnings];
       metrics.pages.inc({ task: task.task.name, backend: backend.name, outcome: result.finish_reason });
       emit({ event: "page.done", data: result });

@@ -1,4 +1,5 @@
-import type { PathContext, PathItems } from "./operation-parts.ts";
+import { errors, type PathContext, type PathItems } from "./operation-parts.ts";
+import { cachePaths } from "./paths/cache-paths.ts";
 import { mcpPaths } from "./paths/mcp-paths.ts";
 import { ocrPaths } from "./paths/ocr-paths.ts";
 import { openAiPaths } from "./paths/openai-paths.ts";
@@ -13,6 +14,7 @@ const PATH_GROUPS: ReadonlyArray<(context: PathContext) => PathItems> = [
   ocrPaths,
   mcpPaths,
   operationsPaths,
+  ({ secured, authErrors }) => cachePaths(secured, errors("BadRequest", ...authErrors, "ServiceUnavailable")),
 ];
 
 /** The document's `paths`: every group's items, merged (a path defined twice is a bug). */

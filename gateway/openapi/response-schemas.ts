@@ -143,6 +143,11 @@ export function responseSchemas(): Record<string, JsonSchema> {
         ready: { type: "boolean" },
         backend: { type: "string" },
         detail: { type: "object" },
+        redis: {
+          type: "object",
+          description: "With REDIS_URL: shared state; `down` never makes the gateway unready.",
+          properties: { status: { type: "string", enum: ["up", "down"] }, detail: { type: "string" } },
+        },
       },
       required: ["status", "ready", "backend"],
     },

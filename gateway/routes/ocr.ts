@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { cachePolicyFrom } from "../http/cache-control.ts";
 import { clientSignal } from "../http/client-signal.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 import { ocrEventStream } from "../ocr/ocr-event-stream.ts";
@@ -36,8 +37,10 @@ export function ocrRoute(deps: AppDependencies) {
       onTask: (task) => {
         c.get("labels").task = task.name;
       },
+      cache: cachePolicyFrom(c.req.header("cache-control"), c.get("principal")),
     });
     c.header("x-ocr-backend", ocr.name);
+    if (job.documentSha256) c.header("x-document-sha256", job.documentSha256);
     if (request.stream === true) {
       const stream = ocrEventStream(job.run, abort, (error) => {
         metrics.errors.inc({ code: error.code, status: error.status });
@@ -45,9 +48,12 @@ export function ocrRoute(deps: AppDependencies) {
       });
       return c.body(stream, 200, SSE_HEADERS);
     }
+    const response = await job.run();
+    // Streams answer before their pages are looked up, so only whole answers carry `x-cache`.
+    const outcome = job.cacheOutcome();
+    if (outcome) c.header("x-cache", outcome);
     const format = request.output_format;
     if (isArchiveFormat(format)) {
-      const response = await job.run();
       const body = await renderArchiveFormat(
         format,
         {
@@ -65,6 +71,6 @@ export function ocrRoute(deps: AppDependencies) {
         "content-disposition": `attachment; filename="${fileName.replace(/[^\x20-\x7e]|"/g, "_")}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
       });
     }
-    return c.json(await job.run());
+    return c.json(response);
   });
 }

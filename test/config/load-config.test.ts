@@ -38,4 +38,20 @@ describe("loadConfig", () => {
   it("rejects unknown flags, listing the known ones", () => {
     expect(() => loadConfig({}, ["--prot", "1"])).toThrow(/Known flags: .*--port/);
   });
+
+  it("reads the cache and Redis settings: on by default, CACHE=off, a redis:// URL only", () => {
+    expect(loadConfig({})).toMatchObject({
+      CACHE: true,
+      CACHE_SCOPE: "owner",
+      REDIS_KEY_PREFIX: "ocr-gateway:",
+    });
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+    expect(loadConfig({}, ["--cache", "off", "--cache-scope", "global"])).toMatchObject({
+      CACHE: false,
+      CACHE_SCOPE: "global",
+    });
+    expect(() => loadConfig({ CACHE_SCOPE: "tenant" })).toThrow(/CACHE_SCOPE \(--cache-scope\)/);
+    expect(() => loadConfig({ REDIS_URL: "127.0.0.1:6379" })).toThrow(/REDIS_URL \(--redis-url\)/);
+    expect(() => loadConfig({ CACHE_TTL: "0" })).toThrow(/CACHE_TTL/);
+  });
 });

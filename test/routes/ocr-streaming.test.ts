@@ -5,6 +5,7 @@ import {
   postOcrForm,
   postOcrJson,
   readSseEvents,
+  readUntilFirstDelta,
   receiptUpload,
   type SseEvent,
   useOcrGateway,
@@ -139,12 +140,7 @@ describe("a client that leaves", () => {
       { stream: "true" },
       { signal: leave.signal },
     );
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    let received = "";
-    while (!received.includes("event: delta")) {
-      const { value } = await reader.read();
-      received += new TextDecoder().decode(value);
-    }
+    await readUntilFirstDelta(response);
     leave.abort();
     await bed.emulator.waitForAbort();
     expect(bed.emulator.completedRequests).toBe(0);

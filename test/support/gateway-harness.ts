@@ -21,11 +21,14 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Starts the real gateway on 127.0.0.1:0 with the given settings (as environment variables). */
+/**
+ * Starts the real gateway on 127.0.0.1:0 with the given settings (as environment variables). The result cache
+ * is off unless `env` turns it on: tests send the same receipt again and again and expect it read each time.
+ */
 export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
   // Each gateway gets its own embedded store unless the test names one (DATA_DIR or DATABASE_URL).
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "gateway-data-"));
-  const config = loadConfig({ LOG_LEVEL: "debug", DATA_DIR: dataDir, ...env });
+  const config = loadConfig({ LOG_LEVEL: "debug", CACHE: "off", DATA_DIR: dataDir, ...env });
   let raw = "";
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -57,6 +60,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
       await deps.batches?.close();
       await deps.backend.close();
       await deps.pdf.close();
+      await deps.redis?.close();
       if (env.DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };

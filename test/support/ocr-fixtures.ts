@@ -204,6 +204,17 @@ export async function readSseEvents(response: Response): Promise<SseEvent[]> {
     });
 }
 
+/** Reads a streamed `/v1/ocr` answer until its first `delta` event: the model is generating by then. */
+export async function readUntilFirstDelta(response: Response): Promise<void> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let received = "";
+  while (!received.includes("event: delta")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the stream ended before its first delta");
+    received += new TextDecoder().decode(value);
+  }
+}
+
 /** The error envelope every 4xx/5xx carries. */
 export interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
