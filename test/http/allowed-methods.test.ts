@@ -51,6 +51,8 @@ describe("a wrong method on a known path", () => {
     const models = await fetch(`${gateway.url}/v1/models/hunyuan-ocr`, { method: "POST" });
     expect(models.status).toBe(405);
     expect(models.headers.get("allow")).toBe("GET, HEAD");
+    // A route of the same method that declines (an unknown asset) is a 404, not a 405.
+    expect((await fetch(`${gateway.url}/assets/nope.js`)).status).toBe(404);
     const unknown = await fetch(`${gateway.url}/v1/nothing`, { method: "POST" });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("route_not_found");
