@@ -75,7 +75,7 @@ describe("web UI with the embedded engine", () => {
     await target.setInputFiles("#file-input", receiptPath("000"));
     await runTask(target, "spotting");
     await expect
-      .poll(() => target.textContent("#run-summary"), { timeout: 20_000 })
+      .poll(() => target.textContent("#run-summary"), { timeout: 90_000 })
       .toContain("Answered by embedded");
     const boxes = await target.locator("#preview .box").count();
     expect(boxes).toBeGreaterThan(20);
@@ -85,7 +85,7 @@ describe("web UI with the embedded engine", () => {
     await target.setViewportSize({ width: 390, height: 844 });
     await target.screenshot({ path: path.join(ARTIFACTS, "web-ui-embedded-phone.png") });
     await target.close();
-  });
+  }, 120_000);
 });
 
 describe("web UI settings", () => {
