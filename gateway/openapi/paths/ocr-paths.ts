@@ -1,9 +1,10 @@
 import {
   errors,
+  INPUT_ERRORS,
   json,
+  jsonOrEventStream,
   type PathContext,
   type PathItems,
-  requestIdHeader,
   schemaRef,
   UPSTREAM_ERRORS,
 } from "../operation-parts.ts";
@@ -33,23 +34,14 @@ export function ocrPaths({ secured, authErrors }: PathContext): PathItems {
           },
         },
         responses: {
-          "200": {
-            description: "The OCR result (JSON), or its events (`stream: true`).",
-            headers: requestIdHeader,
-            content: {
-              "application/json": { schema: schemaRef("OcrResponse") },
-              "text/event-stream": {
-                schema: { type: "string", description: "`event: <name>` / `data: <JSON>` frames." },
-              },
-            },
-          },
+          "200": jsonOrEventStream(
+            "The OCR result (JSON), or its events (`stream: true`).",
+            "OcrResponse",
+            "`event: <name>` / `data: <JSON>` frames.",
+          ),
           ...errors(
-            "BadRequest",
+            ...INPUT_ERRORS,
             ...authErrors,
-            "Forbidden",
-            "NotFound",
-            "PayloadTooLarge",
-            "UnsupportedMediaType",
             "UnprocessableEntity",
             "NotImplemented",
             ...UPSTREAM_ERRORS,
