@@ -30,8 +30,9 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     // Built on first use: by then every route below is registered.
     allowedMethods ??= allowedMethodsOf(app.routes);
     const allowed = allowedMethods(c.req.path);
+    // A route of this very method that passed (e.g. an unknown asset name) means the thing is not there.
     const error =
-      allowed.length > 0
+      allowed.length > 0 && !allowed.includes(c.req.method)
         ? new MethodNotAllowedError(
             "method_not_allowed",
             `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(", ")}.`,

@@ -69,5 +69,26 @@ export function errors(...names: string[]): Record<string, unknown> {
   );
 }
 
+/** A 200 that is JSON, or Server-Sent Events with `stream: true`. */
+export function jsonOrEventStream(description: string, schemaName: string, frames: string) {
+  return {
+    description,
+    headers: requestIdHeader,
+    content: {
+      "application/json": { schema: schemaRef(schemaName) },
+      "text/event-stream": { schema: { type: "string", description: frames } },
+    },
+  };
+}
+
+/** Errors of any call that reads a document or image (from the body, or from a URL it fetches). */
+export const INPUT_ERRORS = [
+  "BadRequest",
+  "Forbidden",
+  "NotFound",
+  "PayloadTooLarge",
+  "UnsupportedMediaType",
+];
+
 /** Errors of any call that reaches the model server. */
 export const UPSTREAM_ERRORS = ["TooManyRequests", "BadGateway", "ServiceUnavailable", "GatewayTimeout"];

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { allowedMethodsOf } from "../../gateway/http/allowed-methods.ts";
-import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
-import { VllmEmulator } from "../support/vllm-emulator/index.ts";
+import { useOcrGateway } from "../support/ocr-fixtures.ts";
 
 describe("allowedMethodsOf", () => {
   it("lists the methods of the routes matching a path, HEAD with GET, and ignores middleware", () => {
@@ -20,23 +19,10 @@ describe("allowedMethodsOf", () => {
 });
 
 describe("a wrong method on a known path", () => {
-  let emulator: VllmEmulator;
-  let gateway: RunningGateway;
-  beforeAll(async () => {
-    emulator = await VllmEmulator.start();
-    gateway = await startGateway({
-      VLLM_URL: emulator.url,
-      UPSTREAM_HEALTH_INTERVAL_MS: "0",
-      LOG_LEVEL: "silent",
-    });
-  });
-  afterAll(async () => {
-    await gateway.close();
-    await emulator.close();
-  });
+  const bed = useOcrGateway({ UPSTREAM_HEALTH_INTERVAL_MS: "0", LOG_LEVEL: "silent" });
 
   it("answers 405 with Allow and the error envelope; an unknown path stays 404", async () => {
-    const response = await fetch(`${gateway.url}/v1/ocr`, { method: "GET" });
+    const response = await fetch(`${bed.gateway.url}/v1/ocr`, { method: "GET" });
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("POST");
     expect(response.headers.get("x-request-id")).toBeTruthy();
@@ -48,10 +34,12 @@ describe("a wrong method on a known path", () => {
         code: "method_not_allowed",
       },
     });
-    const models = await fetch(`${gateway.url}/v1/models/hunyuan-ocr`, { method: "POST" });
+    const models = await fetch(`${bed.gateway.url}/v1/models/hunyuan-ocr`, { method: "POST" });
     expect(models.status).toBe(405);
     expect(models.headers.get("allow")).toBe("GET, HEAD");
-    const unknown = await fetch(`${gateway.url}/v1/nothing`, { method: "POST" });
+    // A route of the same method that declines (an unknown asset) is a 404, not a 405.
+    expect((await fetch(`${bed.gateway.url}/assets/nope.js`)).status).toBe(404);
+    const unknown = await fetch(`${bed.gateway.url}/v1/nothing`, { method: "POST" });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("route_not_found");
   });

@@ -54,30 +54,39 @@ describe.skipIf(lacks("chromium"))("web UI with API keys", () => {
     await expect
       .poll(() => target.textContent("#run-summary"), { timeout: 5000 })
       .toContain("Answered by vllm");
-    expect(await target.textContent(".raw-text")).toBe("TOTAL 9.00");
+    expect(await target.textContent(".plain-text")).toBe("TOTAL 9.00");
     await keyed.close();
   });
 });
 
 describe.skipIf(lacks("chromium"))("web UI with the embedded engine", () => {
-  it("offers only the tasks the engine runs and draws its boxes over the receipt", async () => {
-    const target = await session.openPage(await session.browser.newContext());
+  it("names the engine, offers only the tasks it runs, hides the prompt language and draws its boxes", async () => {
+    const target = await session.openPage(
+      await session.browser.newContext({ viewport: { width: 1440, height: 900 } }),
+    );
     await target.goto(`${embedded.url}/`);
     await expect.poll(() => target.textContent("#backend-status")).toContain("backend embedded");
+    expect(await target.textContent("#backend-status")).toContain("Model embedded:ppocr-v4");
+    expect(await target.textContent("#backend-status")).not.toContain("HunyuanOCR");
+    await expect.poll(() => target.textContent("#ready-status")).toBe("embedded ready");
     expect(await target.locator("#task-select option[value=document]").isDisabled()).toBe(true);
     expect(await target.locator("#task-select option[value=spotting]").isDisabled()).toBe(false);
+    expect(await target.isVisible("#language-select")).toBe(false);
 
     await target.setInputFiles("#file-input", receiptPath("000"));
     await runTask(target, "spotting");
     await expect
-      .poll(() => target.textContent("#run-summary"), { timeout: 20_000 })
+      .poll(() => target.textContent("#run-summary"), { timeout: 90_000 })
       .toContain("Answered by embedded");
     const boxes = await target.locator("#preview .box").count();
     expect(boxes).toBeGreaterThan(20);
-    expect(await target.textContent(".raw-text")).toMatch(/TOTAL|Total/);
-    await target.screenshot({ path: path.join(ARTIFACTS, "web-ui-embedded.png"), fullPage: true });
+    expect(await target.textContent(".plain-text")).toMatch(/TOTAL|Total/);
+    expect(await target.locator(".plain-text .line").count()).toBe(boxes);
+    await target.screenshot({ path: path.join(ARTIFACTS, "web-ui-embedded-1440x900.png") });
+    await target.setViewportSize({ width: 390, height: 844 });
+    await target.screenshot({ path: path.join(ARTIFACTS, "web-ui-embedded-phone.png") });
     await target.close();
-  });
+  }, 120_000);
 });
 
 describe.skipIf(lacks("chromium"))("web UI settings", () => {

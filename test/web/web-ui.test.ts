@@ -54,6 +54,10 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     await expect.poll(() => page.locator("#task-select option").count()).toBeGreaterThan(5);
     expect(await page.inputValue("#task-select")).toBe("text");
     await expect.poll(() => page.textContent("#backend-status")).toContain("backend vllm");
+    expect(await page.textContent("#backend-status")).toContain("Model tencent/HunyuanOCR");
+    await expect.poll(() => page.textContent("#ready-status")).toBe("vllm ready");
+    expect(await page.getAttribute("#ready-status", "data-ready")).toBe("true");
+    expect(await page.isVisible("#language-select")).toBe(true);
   });
 
   it("every control has a label and the drop zone opens the file picker from the keyboard", async () => {
@@ -81,17 +85,20 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     await page.setInputFiles("#file-input", receiptPath("000"));
     await runTask(page, "text");
 
-    await page.waitForFunction(() => document.querySelector(".raw-text")?.textContent?.includes("BOOK TA"));
-    const partial = (await page.textContent(".raw-text")) ?? "";
+    await page.waitForFunction(() => document.querySelector(".plain-text")?.textContent?.includes("BOOK TA"));
+    const partial = (await page.textContent(".plain-text")) ?? "";
     expect(partial).not.toContain("TOTAL 9.00");
     expect(emulator.completedRequests).toBe(0);
     expect(await page.getAttribute("#results", "aria-busy")).toBe("true");
-    await expect.poll(() => page.textContent(".markdown")).toContain("TAN WOON YANN");
 
     await expect
       .poll(() => page.textContent("#run-summary"), { timeout: 5000 })
       .toContain("Answered by vllm");
-    expect(await page.textContent(".raw-text")).toBe(RECEIPT_LINES.join(""));
+    expect(await page.textContent(".plain-text")).toBe(RECEIPT_LINES.join(""));
+    // One text view: the plain text, once (no rendered copy of the same text).
+    expect(await page.locator(".page .plain-text").count()).toBe(1);
+    expect(await page.locator(".page .markdown").count()).toBe(0);
+    expect(await page.locator("#results").textContent()).not.toMatch(/TAN WOON YANN[\s\S]*TAN WOON YANN/);
     expect(await page.textContent("#run-summary")).toMatch(
       /in \d+\.\d\d s · first text after \d+\.\d\d s · 1 page/,
     );
@@ -122,7 +129,9 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     });
     await page.setInputFiles("#file-input", receiptPath("000"));
     await runTask(page, "text");
-    await page.waitForFunction(() => document.querySelector(".raw-text")?.textContent?.includes("TAN WOON"));
+    await page.waitForFunction(() =>
+      document.querySelector(".plain-text")?.textContent?.includes("TAN WOON"),
+    );
     const aborted = emulator.waitForAbort(5000);
     await page.click("#stop-button");
     await aborted;
@@ -155,7 +164,60 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     }
     expect(await page.locator(".box-list").count()).toBe(1);
     expect(await page.textContent(".box-list summary")).toContain("3 text boxes");
+    // Thin and translucent, so the text under a box stays readable.
+    const style = await page
+      .locator("#preview .box")
+      .first()
+      .evaluate((box) => {
+        const computed = getComputedStyle(box);
+        return { border: computed.borderTopWidth, fill: computed.backgroundColor };
+      });
+    expect(style.border).toBe("1px");
+    expect(Number(/[\d.]+\)$/.exec(style.fill)?.[0].slice(0, -1))).toBeLessThan(0.15);
     await page.screenshot({ path: path.join(ARTIFACTS, "web-ui.png"), fullPage: true });
+  });
+
+  it("links a box and its text line both ways on hover", async () => {
+    const line = page.locator(".plain-text .line").nth(1);
+    expect(await line.textContent()).toBe(SPOTTED[1]?.text);
+    await line.hover();
+    const box = page.locator("#preview .box").nth(1);
+    await expect.poll(() => box.getAttribute("class")).toContain("linked");
+    expect(await page.locator(".linked").count()).toBe(2);
+    await page.locator("#preview .box").nth(2).hover({ force: true });
+    await expect
+      .poll(() => page.locator(".plain-text .line").nth(2).getAttribute("class"))
+      .toContain("linked");
+    expect(await line.getAttribute("class")).not.toContain("linked");
+  });
+
+  it("zooms the page image, boxes following it", async () => {
+    const image = page.locator("#preview img");
+    const fitted = await image.boundingBox();
+    expect(await page.isVisible("#zoom-controls")).toBe(true);
+    await page.click("[data-zoom=in]");
+    await page.click("[data-zoom=in]");
+    expect(await page.textContent("#zoom-level")).toBe("200%");
+    const zoomed = await image.boundingBox();
+    if (fitted == null || zoomed == null) throw new Error("image not laid out");
+    expect(zoomed.width).toBeGreaterThan(fitted.width * 1.5);
+    const box = await page.locator("#preview .box").first().boundingBox();
+    const x1 = SPOTTED[0]?.box[0] ?? 0;
+    expect(Math.abs((box?.x ?? 0) - (zoomed.x + (x1 / 1000) * zoomed.width))).toBeLessThan(3);
+    await page.click("[data-zoom=fit]");
+    expect(await page.textContent("#zoom-level")).toBe("100%");
+  });
+
+  it("at 1440×900 shows the text beside the page, above the fold", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const pageColumn = await page.locator(".page-column").boundingBox();
+    const text = await page.locator(".page .plain-text").boundingBox();
+    if (pageColumn == null || text == null) throw new Error("layout missing");
+    expect(text.x).toBeGreaterThanOrEqual(pageColumn.x + pageColumn.width);
+    expect(text.y).toBeLessThan(900);
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-ui-1440x900.png") });
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it("renders document Markdown with the model's table but none of its other HTML", async () => {
@@ -177,6 +239,10 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     expect(await markdown.locator("img, [onclick], [onerror]").count()).toBe(0);
     expect(await markdown.locator("strong").textContent()).toBe("Thank you");
     expect(await page.evaluate(() => "pwned" in window)).toBe(false);
+    // One view (rendered), and nothing of it hidden behind an inner scroll.
+    expect(await page.locator(".page .plain-text").count()).toBe(0);
+    const clipped = await markdown.evaluate((node) => node.scrollHeight - node.clientHeight);
+    expect(clipped).toBeLessThanOrEqual(1);
   });
 
   it("shows extracted fields as a table", async () => {
@@ -203,7 +269,7 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     });
     expect(await page.textContent("#preview")).toContain("PDF: receipts.pdf");
     await runTask(page, "spotting");
-    await expect.poll(() => page.textContent("#run-summary"), { timeout: 10_000 }).toContain("2 pages");
+    await expect.poll(() => page.textContent("#run-summary"), { timeout: 30_000 }).toContain("2 pages");
     const captions = await page.locator(".page-figure figcaption").allTextContents();
     expect(captions).toHaveLength(2);
     expect(captions[0]).toMatch(
@@ -211,6 +277,27 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     );
     expect(await page.locator(".page-frame.placeholder .box").count()).toBe(2);
     expect(await page.locator(".page .box-list").count()).toBe(2);
+    expect(await page.locator(".page h3").allTextContents()).toEqual(["Page 1", "Page 2"]);
+  });
+
+  it("takes page numbers from 1, as the headings show them, and sends the API's 0-based index", async () => {
+    emulator.reset();
+    emulator.script({ tokens: ["Second page(130,63),(420,100)"], tokenDelayMs: 20 });
+    await page.fill("#pages-input", "2");
+    await runTask(page, "spotting");
+    await expect.poll(() => page.textContent("#run-summary"), { timeout: 30_000 }).toContain("1 page");
+    expect(await page.locator(".page h3").allTextContents()).toEqual(["Page 2"]);
+    expect(await page.locator(".page-figure figcaption").textContent()).toMatch(/^PDF page 2:/);
+    expect(emulator.completedRequests).toBe(1);
+
+    await page.fill("#pages-input", "0");
+    await page.click("#run-button");
+    const alert = page.getByRole("alert").filter({ hasText: "Pages:" });
+    await alert.waitFor({ timeout: 5000 });
+    expect(await alert.textContent()).toContain('"0" is not a page number from 1');
+    expect(emulator.completedRequests).toBe(1);
+    await page.fill("#pages-input", "");
+    emulator.reset();
   });
 
   it("takes a file dropped on the page or pasted", async () => {
@@ -252,7 +339,7 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     await page.check("#stream-toggle");
   });
 
-  it("is a single column on a phone", async () => {
+  it("is a single column on a phone, and brings the result into view when a read starts", async () => {
     const phone = await session.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const small = await session.openPage(phone);
     await small.goto(`${gateway.url}/`);
@@ -261,8 +348,22 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     if (controls == null || results == null) throw new Error("layout missing");
     expect(results.y).toBeGreaterThanOrEqual(controls.y + controls.height);
     expect(controls.width).toBeLessThanOrEqual(390);
+
+    emulator.script({
+      tokens: SPOTTED.map(({ text, box }) => `${text}(${box[0]},${box[1]}),(${box[2]},${box[3]})`),
+    });
+    await expect.poll(() => small.locator("#task-select option").count()).toBeGreaterThan(5);
+    await small.setInputFiles("#file-input", receiptPath("000"));
+    await runTask(small, "spotting");
+    await expect.poll(() => small.textContent("#run-summary"), { timeout: 5000 }).toContain("1 page");
+    await expect
+      .poll(() =>
+        small.evaluate(() => document.getElementById("results")?.getBoundingClientRect().top ?? 999),
+      )
+      .toBeLessThan(100);
     expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await small.screenshot({ path: path.join(ARTIFACTS, "web-ui-phone.png"), fullPage: true });
+    await small.screenshot({ path: path.join(ARTIFACTS, "web-ui-phone.png") });
+    await small.screenshot({ path: path.join(ARTIFACTS, "web-ui-phone-full.png"), fullPage: true });
     await phone.close();
   });
 });

@@ -1,12 +1,26 @@
 import {
   errors,
+  INPUT_ERRORS,
   json,
+  jsonOrEventStream,
   type PathContext,
   type PathItems,
-  requestIdHeader,
   schemaRef,
   UPSTREAM_ERRORS,
 } from "../operation-parts.ts";
+
+/** `output_format`'s answers besides JSON: a searchable PDF, ALTO XML, hOCR. */
+function withArchiveFormats(response: ReturnType<typeof jsonOrEventStream>) {
+  return {
+    ...response,
+    content: {
+      ...response.content,
+      "application/pdf": { schema: { type: "string", format: "binary" } },
+      "application/xml": { schema: { type: "string", description: "ALTO 4.4 (`output_format: alto`)." } },
+      "text/html": { schema: { type: "string", description: "hOCR 1.2 XHTML (`output_format: hocr`)." } },
+    },
+  };
+}
 
 /** `POST /v1/ocr` and `GET /v1/tasks`. */
 export function ocrPaths({ secured, authErrors }: PathContext): PathItems {
@@ -33,30 +47,16 @@ export function ocrPaths({ secured, authErrors }: PathContext): PathItems {
           },
         },
         responses: {
-          "200": {
-            description: "The OCR result (JSON), or its events (`stream: true`).",
-            headers: requestIdHeader,
-            content: {
-              "application/json": { schema: schemaRef("OcrResponse") },
-              "text/event-stream": {
-                schema: { type: "string", description: "`event: <name>` / `data: <JSON>` frames." },
-              },
-              "application/pdf": { schema: { type: "string", format: "binary" } },
-              "application/xml": {
-                schema: { type: "string", description: "ALTO 4.4 (`output_format: alto`)." },
-              },
-              "text/html": {
-                schema: { type: "string", description: "hOCR 1.2 XHTML (`output_format: hocr`)." },
-              },
-            },
-          },
+          "200": withArchiveFormats(
+            jsonOrEventStream(
+              "The OCR result (JSON), its events (`stream: true`), or an archive format (`output_format`).",
+              "OcrResponse",
+              "`event: <name>` / `data: <JSON>` frames.",
+            ),
+          ),
           ...errors(
-            "BadRequest",
+            ...INPUT_ERRORS,
             ...authErrors,
-            "Forbidden",
-            "NotFound",
-            "PayloadTooLarge",
-            "UnsupportedMediaType",
             "UnprocessableEntity",
             "NotImplemented",
             ...UPSTREAM_ERRORS,

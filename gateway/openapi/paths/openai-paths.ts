@@ -1,9 +1,10 @@
 import {
   errors,
+  INPUT_ERRORS,
   json,
+  jsonOrEventStream,
   type PathContext,
   type PathItems,
-  requestIdHeader,
   schemaRef,
   UPSTREAM_ERRORS,
 } from "../operation-parts.ts";
@@ -25,25 +26,12 @@ export function openAiPaths({ secured, authErrors }: PathContext): PathItems {
           content: { "application/json": { schema: schemaRef("ChatCompletionRequest") } },
         },
         responses: {
-          "200": {
-            description: "The completion (JSON), or its chunks (`stream: true`).",
-            headers: requestIdHeader,
-            content: {
-              "application/json": { schema: schemaRef("ChatCompletion") },
-              "text/event-stream": {
-                schema: { type: "string", description: "`data: <chunk JSON>` frames." },
-              },
-            },
-          },
-          ...errors(
-            "BadRequest",
-            ...authErrors,
-            "Forbidden",
-            "NotFound",
-            "PayloadTooLarge",
-            "UnsupportedMediaType",
-            ...UPSTREAM_ERRORS,
+          "200": jsonOrEventStream(
+            "The completion (JSON), or its chunks (`stream: true`).",
+            "ChatCompletion",
+            "`data: <chunk JSON>` frames.",
           ),
+          ...errors(...INPUT_ERRORS, ...authErrors, ...UPSTREAM_ERRORS),
         },
       }),
     },

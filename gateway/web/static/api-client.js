@@ -76,6 +76,15 @@ export function createApiClient(currentKey) {
     async tasks() {
       return (await (await request("/v1/tasks")).json()).data;
     },
+    /**
+     * `GET /ready` → `{ ready, backend }`; a 503 (not ready) is an answer here, not an error.
+     * @returns {Promise<{ ready: boolean, backend: string }>}
+     */
+    async ready() {
+      const response = await fetch("/ready", { cache: "no-store" });
+      if (response.status !== 200 && response.status !== 503) throw await errorFromResponse(response);
+      return response.json();
+    },
     /** `GET /v1/models` → the model cards (each with its `backend`). */
     async models() {
       return (await (await request("/v1/models")).json()).data;

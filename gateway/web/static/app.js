@@ -1,8 +1,11 @@
 import { ApiError, createApiClient } from "./api-client.js";
 import { createApiKeyStore } from "./api-key-store.js";
+import { linkBoxesAndLines } from "./box-linking.js";
 import { setupFilePicker } from "./file-picker.js";
 import { copyText, downloadJson } from "./json-export.js";
-import { createResultView } from "./result-view.js";
+import { toZeroBasedPages } from "./page-numbers.js";
+import { setupPageZoom } from "./page-zoom.js";
+import { createResultView, textKindOf } from "./result-view.js";
 import { appendTaskFields, fillTaskSelect, showTaskControls } from "./task-form.js";
 
 /**
@@ -23,6 +26,7 @@ function byId(id) {
 
 const ui = {
   backendStatus: byId("backend-status"),
+  readyStatus: byId("ready-status"),
   keyButton: /** @type {HTMLButtonElement} */ (byId("key-button")),
   keyPanel: byId("key-panel"),
   keyReason: byId("key-reason"),
@@ -38,6 +42,7 @@ const ui = {
   task: /** @type {HTMLSelectElement} */ (byId("task-select")),
   taskDescription: byId("task-description"),
   language: /** @type {HTMLSelectElement} */ (byId("language-select")),
+  languageControl: byId("language-control"),
   variables: byId("variable-controls"),
   schema: byId("schema-control"),
   pages: /** @type {HTMLInputElement} */ (byId("pages-input")),
@@ -60,6 +65,12 @@ const view = createResultView({
   pagesView: byId("pages-view"),
   fieldsView: byId("fields-view"),
 });
+const zoom = setupPageZoom({
+  controls: byId("zoom-controls"),
+  scroller: byId("preview"),
+  level: /** @type {HTMLOutputElement} */ (byId("zoom-level")),
+});
+linkBoxesAndLines(ui.results);
 
 /** @type {{ tasks: TaskInfo[], backend: string | null, file: File | null, result: unknown, running: AbortController | null, afterKey: (() => void) | null }} */
 const state = { tasks: [], backend: null, file: null, result: null, running: null, afterKey: null };
@@ -135,6 +146,20 @@ async function loadCatalog() {
   onTaskChange();
 }
 
+const READY_POLL_MS = 15_000;
+
+/** Shows `/ready` in the header: whether the backend can take work now. */
+async function showReadiness() {
+  try {
+    const { ready, backend } = await api.ready();
+    ui.readyStatus.textContent = ready ? `${backend} ready` : `${backend} not ready`;
+    ui.readyStatus.dataset.ready = String(ready);
+  } catch {
+    ui.readyStatus.textContent = "gateway unreachable";
+    ui.readyStatus.dataset.ready = "false";
+  }
+}
+
 function selectedTask() {
   return state.tasks.find((task) => task.name === ui.task.value) ?? null;
 }
@@ -145,6 +170,7 @@ function onTaskChange() {
     showTaskControls(task, {
       description: ui.taskDescription,
       language: ui.language,
+      languageControl: ui.languageControl,
       variables: ui.variables,
       schema: ui.schema,
     });
@@ -156,8 +182,15 @@ function chooseFile(file) {
   state.file = file;
   ui.dropLabel.textContent = `${file.name} (${Math.ceil(file.size / 1024)} KiB) — choose another`;
   view.reset();
-  view.showPreview(file);
+  zoom.show(view.showPreview(file));
   clearError();
+}
+
+/** On a narrow screen the result is below the form: bring it into view when a read starts. */
+function revealResults() {
+  if (ui.results.getBoundingClientRect().top > window.innerHeight / 2) {
+    ui.results.scrollIntoView({ block: "start" });
+  }
 }
 
 /** @param {number} ms */
@@ -184,11 +217,20 @@ async function runOcr() {
   const form = new FormData();
   form.append("file", state.file, state.file.name);
   appendTaskFields(form, task, { language: ui.language, variables: ui.variables, schema: ui.schema });
-  if (ui.pages.value.trim() !== "") form.append("pages", ui.pages.value.trim());
+  if (ui.pages.value.trim() !== "") {
+    try {
+      form.append("pages", toZeroBasedPages(ui.pages.value));
+    } catch (error) {
+      showError(error);
+      ui.pages.focus();
+      return;
+    }
+  }
   if (ui.stream.checked) form.append("stream", "true");
 
   clearError();
-  view.reset();
+  view.reset(textKindOf(task.parser));
+  revealResults();
   state.result = null;
   ui.actions.hidden = true;
   ui.runSummary.textContent = "";
@@ -287,3 +329,5 @@ void withKeyPrompt(loadCatalog).catch((error) => {
   ui.backendStatus.textContent = "Gateway unavailable";
   showError(error);
 });
+void showReadiness();
+setInterval(() => void showReadiness(), READY_POLL_MS);

@@ -11,16 +11,18 @@ function percent(value, total) {
 /**
  * Draws spotting boxes over a page. Boxes are in pixels of the original page; they are placed in percent of
  * `dimensions`, so they follow the displayed image at any size (phone, zoom, resize) without recomputing.
- * The layer is hidden from assistive technology: the same text is in the page's text and box list.
+ * The layer is hidden from assistive technology: the same text is in the page's text and box list. Each box
+ * carries `data-link` "<page>:<n>", as its line in the text view does (see box-linking.js).
  * @param {HTMLElement} layer an element covering the displayed page exactly
  * @param {PageBox[]} boxes
  * @param {PageDimensions} dimensions
+ * @param {number} pageIndex 0-based, as the API counts
  */
-export function drawBoxes(layer, boxes, dimensions) {
+export function drawBoxes(layer, boxes, dimensions, pageIndex) {
   layer.replaceChildren();
   layer.setAttribute("aria-hidden", "true");
   if (!(dimensions.width > 0 && dimensions.height > 0)) return;
-  for (const { text, box, confidence } of boxes) {
+  for (const [number, { text, box, confidence }] of boxes.entries()) {
     const element = document.createElement("div");
     element.className = "box";
     element.style.left = percent(box.x1, dimensions.width);
@@ -29,6 +31,7 @@ export function drawBoxes(layer, boxes, dimensions) {
     element.style.height = percent(Math.max(0, box.y2 - box.y1), dimensions.height);
     element.title = confidence != null ? `${text} (${Math.round(confidence * 100)}%)` : text;
     element.dataset.text = text;
+    element.dataset.link = `${pageIndex}:${number}`;
     layer.append(element);
   }
 }

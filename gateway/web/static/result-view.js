@@ -6,8 +6,8 @@ import { renderMarkdown } from "./markdown.js";
  * @typedef {{ index: number, markdown: string, text: string, boxes?: PageBox[],
  *   dimensions: import("./box-overlay.js").PageDimensions, finish_reason: string, warnings: string[],
  *   retried?: boolean, error?: { code: string, message: string } }} PageResult
- * @typedef {{ rendered: HTMLElement, raw: HTMLElement, meta: HTMLElement, article: HTMLElement,
- *   extras: HTMLElement, streamed: string, renderQueued: boolean }} PageView
+ * @typedef {{ body: HTMLElement, meta: HTMLElement, article: HTMLElement, extras: HTMLElement,
+ *   streamed: string, renderQueued: boolean }} PageView
  */
 
 /**
@@ -45,8 +45,34 @@ function boxTable(boxes) {
 }
 
 /**
- * The result area: the document preview with its box layer, one article per page (rendered Markdown beside
- * the raw text, filled live while streaming) and the fields table.
+ * How a task's text is shown: `rendered` (Markdown with tables and formulas, for tasks whose output is
+ * Markdown) or `plain` (the text as read, once). Decided by the task's parser as `/v1/tasks` reports it.
+ * @param {string | undefined} parser
+ * @returns {"rendered" | "plain"}
+ */
+export function textKindOf(parser) {
+  return parser != null && ["document", "table", "formula", "chart"].includes(parser) ? "rendered" : "plain";
+}
+
+/**
+ * A page's plain text as one line per spotted box, each linked to its box on the page.
+ * @param {HTMLElement} target
+ * @param {PageBox[]} boxes
+ * @param {number} index
+ */
+function linkedLines(target, boxes, index) {
+  target.replaceChildren(
+    ...boxes.flatMap(({ text }, number) => {
+      const line = element("span", "line", text);
+      line.dataset.link = `${index}:${number}`;
+      return number < boxes.length - 1 ? [line, "\n"] : [line];
+    }),
+  );
+}
+
+/**
+ * The result area: the document preview with its box layer, one article per page with one text view (plain
+ * or rendered, see `textKindOf`), filled live while streaming, and the fields table.
  * @param {{ preview: HTMLElement, pagesView: HTMLElement, fieldsView: HTMLElement }} parts
  */
 export function createResultView({ preview, pagesView, fieldsView }) {
@@ -55,6 +81,8 @@ export function createResultView({ preview, pagesView, fieldsView }) {
   /** @type {HTMLElement | null} */
   let imageLayer = null;
   let previewUrl = "";
+  /** @type {"rendered" | "plain"} */
+  let kind = "plain";
 
   /** @param {number} index */
   function page(index) {
@@ -63,38 +91,41 @@ export function createResultView({ preview, pagesView, fieldsView }) {
     const article = element("article", "page");
     article.dataset.page = String(index);
     article.append(element("h3", undefined, `Page ${index + 1}`));
-    const panes = element("div", "page-panes");
-    const renderedPane = element("section", "pane");
-    renderedPane.append(element("h4", undefined, "Rendered"));
-    const rendered = element("div", "markdown");
-    renderedPane.append(rendered);
-    const rawPane = element("section", "pane");
-    rawPane.append(element("h4", undefined, "Raw text"));
-    const raw = element("pre", "raw-text");
-    raw.tabIndex = 0;
-    raw.setAttribute("aria-label", `Raw text of page ${index + 1}`);
-    rawPane.append(raw);
-    panes.append(renderedPane, rawPane);
+    const body = kind === "rendered" ? element("div", "markdown") : element("pre", "plain-text");
+    body.tabIndex = 0;
+    body.setAttribute("aria-label", `Text of page ${index + 1}`);
     const meta = element("p", "page-meta");
     const extras = element("div", "page-extras");
-    article.append(panes, meta, extras);
+    article.append(body, meta, extras);
     const following = [...pages.keys()].filter((other) => other > index).sort((a, b) => a - b)[0];
     pagesView.insertBefore(article, following != null ? (pages.get(following)?.article ?? null) : null);
     /** @type {PageView} */
-    const view = { article, rendered, raw, meta, extras, streamed: "", renderQueued: false };
+    const view = { article, body, meta, extras, streamed: "", renderQueued: false };
     pages.set(index, view);
     return view;
   }
 
+  /** @param {PageView} view */
+  function showText(view) {
+    if (kind === "rendered") view.body.innerHTML = renderMarkdown(view.streamed);
+    else view.body.textContent = view.streamed;
+  }
+
   return {
-    reset() {
+    /** Clears the last result; the next one is shown as `next` text. @param {"rendered" | "plain"} [next] */
+    reset(next = kind) {
+      kind = next;
       pages.clear();
       pagesView.replaceChildren();
       fieldsView.replaceChildren();
       imageLayer?.replaceChildren();
     },
 
-    /** Shows the chosen file: the image itself with a box layer, or a note for a PDF. @param {File} file */
+    /**
+     * Shows the chosen file: the image itself with a box layer, or a note for a PDF. Returns whether an image
+     * is shown (and so can be zoomed).
+     * @param {File} file
+     */
     showPreview(file) {
       if (previewUrl) URL.revokeObjectURL(previewUrl);
       previewUrl = "";
@@ -108,16 +139,17 @@ export function createResultView({ preview, pagesView, fieldsView }) {
         imageLayer = element("div", "box-layer");
         frame.append(image, imageLayer);
         preview.replaceChildren(frame);
-      } else {
-        const kind = file.type === "application/pdf" ? "PDF" : file.type || "file";
-        preview.replaceChildren(
-          element(
-            "p",
-            "hint",
-            `${kind}: ${file.name} (${Math.ceil(file.size / 1024)} KiB). Pages appear below.`,
-          ),
-        );
+        return true;
       }
+      const kindName = file.type === "application/pdf" ? "PDF" : file.type || "file";
+      preview.replaceChildren(
+        element(
+          "p",
+          "hint",
+          `${kindName}: ${file.name} (${Math.ceil(file.size / 1024)} KiB). Pages appear with the text.`,
+        ),
+      );
+      return false;
     },
 
     /** @param {number} index */
@@ -129,12 +161,15 @@ export function createResultView({ preview, pagesView, fieldsView }) {
     appendDelta(index, text) {
       const view = page(index);
       view.streamed += text;
-      view.raw.append(text);
+      if (kind === "plain") {
+        view.body.append(text);
+        return;
+      }
       if (view.renderQueued) return;
       view.renderQueued = true;
       requestAnimationFrame(() => {
         view.renderQueued = false;
-        view.rendered.innerHTML = renderMarkdown(view.streamed);
+        showText(view);
       });
     },
 
@@ -142,17 +177,17 @@ export function createResultView({ preview, pagesView, fieldsView }) {
     retryPage(index, reason) {
       const view = page(index);
       view.streamed = "";
-      view.raw.replaceChildren();
-      view.rendered.replaceChildren();
+      view.body.replaceChildren();
       view.meta.textContent = `Reading again (${reason})…`;
     },
 
     /** Shows a finished page (again: the stream's `page.done` and the final result carry the same page). @param {PageResult} result */
     finishPage(result) {
       const view = page(result.index);
-      view.streamed = result.markdown;
-      view.rendered.innerHTML = renderMarkdown(result.markdown);
-      view.raw.textContent = result.text;
+      view.streamed = kind === "rendered" ? result.markdown : result.text;
+      if (kind === "plain" && result.boxes != null && result.boxes.length > 0) {
+        linkedLines(view.body, result.boxes, result.index);
+      } else showText(view);
       const { width, height, dpi } = result.dimensions;
       const notes = [`${width} × ${height} px`, `finish: ${result.finish_reason}`];
       if (result.retried) notes.push("retried");
@@ -162,15 +197,15 @@ export function createResultView({ preview, pagesView, fieldsView }) {
       view.article.dataset.dpi = String(dpi);
       view.extras.replaceChildren();
       if (result.boxes == null) return;
-      if (imageLayer != null && result.index === 0) drawBoxes(imageLayer, result.boxes, result.dimensions);
-      else {
+      if (imageLayer != null && result.index === 0) {
+        drawBoxes(imageLayer, result.boxes, result.dimensions, result.index);
+      } else {
         const { figure, layer } = pagePlaceholder(result.dimensions, result.index);
-        drawBoxes(layer, result.boxes, result.dimensions);
+        drawBoxes(layer, result.boxes, result.dimensions, result.index);
         view.extras.append(figure);
       }
       view.extras.append(boxTable(result.boxes));
     },
-
     /** @param {Record<string, unknown> | null | undefined} fields */
     showFields(fields) {
       fieldsView.replaceChildren();

@@ -2,7 +2,8 @@
  * @typedef {{ name: string, type: "string" | "string_list" | "enum", required?: boolean, description?: string,
  *   values?: string[], default?: string | string[] }} TaskVariable
  * @typedef {{ name: string, description?: string, default_language?: string, languages: string[],
- *   structured_output?: boolean, embedded: string | null, variables: TaskVariable[] }} TaskInfo
+ *   parser?: string, structured_output?: boolean, available: boolean, ignored_options: string[],
+ *   variables: TaskVariable[] }} TaskInfo
  */
 
 // Variables `/v1/ocr` takes as top-level form fields; any other variable goes into the `variables` JSON.
@@ -77,34 +78,38 @@ function variableControl(variable) {
 }
 
 /**
- * Fills the task picker. Tasks the embedded engine cannot run (`embedded: null`) stay listed but disabled when
- * that engine is the backend, so the user sees what a vLLM deployment would add.
+ * Fills the task picker. Tasks the backend does not run (`available: false` in `/v1/tasks`) stay listed but
+ * disabled, so the user sees what another backend would add.
  * @param {HTMLSelectElement} select
  * @param {TaskInfo[]} tasks
  * @param {string | null} backend
  */
 export function fillTaskSelect(select, tasks, backend) {
-  const usable = (/** @type {TaskInfo} */ task) => backend !== "embedded" || task.embedded != null;
-  const preferred = tasks.find((task) => task.name === "text" && usable(task)) ?? tasks.find(usable);
+  const preferred =
+    tasks.find((task) => task.name === "text" && task.available) ?? tasks.find((task) => task.available);
   fillSelect(
     select,
     tasks.map((task) => ({
       value: task.name,
-      label: usable(task) ? task.name : `${task.name} (needs the vLLM backend)`,
-      disabled: !usable(task),
+      label: task.available
+        ? task.name
+        : `${task.name} (not available with the ${backend ?? "current"} backend)`,
+      disabled: !task.available,
     })),
     preferred?.name,
   );
 }
 
 /**
- * Shows the controls of `task`: its prompt languages, one control per variable, and the schema box for
- * structured tasks.
+ * Shows the controls of `task`: its prompt languages (unless the backend ignores them), one control per
+ * variable, and the schema box for structured tasks.
  * @param {TaskInfo} task
- * @param {{ description: HTMLElement, language: HTMLSelectElement, variables: HTMLElement, schema: HTMLElement }} parts
+ * @param {{ description: HTMLElement, language: HTMLSelectElement, languageControl: HTMLElement,
+ *   variables: HTMLElement, schema: HTMLElement }} parts
  */
 export function showTaskControls(task, parts) {
   parts.description.textContent = task.description ?? "";
+  parts.languageControl.hidden = task.ignored_options.includes("language");
   fillSelect(
     parts.language,
     task.languages.map((language) => ({ value: language, label: LANGUAGE_NAMES[language] ?? language })),
@@ -123,7 +128,9 @@ export function showTaskControls(task, parts) {
  */
 export function appendTaskFields(form, task, parts) {
   form.append("task", task.name);
-  if (parts.language.value) form.append("language", parts.language.value);
+  if (parts.language.value && !task.ignored_options.includes("language")) {
+    form.append("language", parts.language.value);
+  }
   /** @type {Record<string, string | string[]>} */
   const others = {};
   for (const control of parts.variables.querySelectorAll("[data-variable]")) {
