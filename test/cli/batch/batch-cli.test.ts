@@ -93,6 +93,8 @@ describe("ocr-gateway batch on a generated archive", () => {
         .sort(),
     ).toEqual([...archive.corrupt].sort());
     expect(first.stdout).toContain("failed");
+    // Privacy: file names and error codes only, never a page's text.
+    expect(first.stdout + first.stderr).not.toContain("page:");
     for (const key of archive.corrupt.keys()) expect(first.stdout).toContain(key);
 
     // Each distinct page went to the model exactly once (copies were not sent again).
