@@ -177,6 +177,7 @@ async function runLocked(args: BatchArguments, config: GatewayConfig, out: strin
     await state.close();
     await runner.close();
   }
+  if (run.gaveUp) process.stderr.write(`ocr-gateway batch: ${run.gaveUp}\n`);
   const report = buildReport(tally, {
     input: args.input,
     out,
@@ -184,6 +185,7 @@ async function runLocked(args: BatchArguments, config: GatewayConfig, out: strin
     formats: args.formats.map((writer) => writer.name),
     startedAt,
     interrupted: interrupts > 0,
+    stoppedBecause: run.gaveUp,
     pending: run.pending,
   });
   await writeFileAtomic(path.join(out, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, tempDir);

@@ -1,4 +1,6 @@
 import { access, mkdtemp, readFile, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,6 +110,31 @@ describe("Ctrl-C during a batch", () => {
     answerWithPageIds(emulator, 0);
     const resumed = await runBatch(args, batchEnv(emulator));
     expect(resumed.code).toBe(1);
+    const final = await expectConsistent(out);
+    expect([...final.records.values()].filter((record) => record.status === "done").length).toBe(
+      archive.documents.size,
+    );
+  }, 300_000);
+
+  it("stops by itself when the model server cannot be reached, and the next run retries those documents", async () => {
+    const out = path.join(work, "out-unreachable");
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const args = [archive.root, "--out", out, "--concurrency", "2", "--retries", "1"];
+    const down = await runBatch(args, batchEnv(emulator, { VLLM_URL: `http://127.0.0.1:${deadPort}` }));
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain("could not reach the model server");
+    const report = JSON.parse(await readFile(path.join(out, "report.json"), "utf8"));
+    expect(report.stopped_because).toContain("upstream_unavailable");
+    expect(report.documents.pending).toBeGreaterThan(0);
+    expect(report.failures.by_code.upstream_unavailable).toBeGreaterThanOrEqual(5);
+
+    emulator.reset();
+    answerWithPageIds(emulator, 0);
+    const back = await runBatch(args, batchEnv(emulator));
+    expect(back.code).toBe(1);
     const final = await expectConsistent(out);
     expect([...final.records.values()].filter((record) => record.status === "done").length).toBe(
       archive.documents.size,
