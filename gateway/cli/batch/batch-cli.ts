@@ -68,9 +68,10 @@ export async function runBatchCli(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (args.submit || args.wait) {
-      throw new UsageError(
-        "--submit/--wait are not available yet: they need the gateway's /v1/batches API. Run without them.",
+      process.stderr.write(
+        "ocr-gateway batch: --submit/--wait are not available yet (they need the gateway's /v1/batches API); run without them.\n",
       );
+      return 2;
     }
     config = batchConfig(args);
   } catch (error) {
