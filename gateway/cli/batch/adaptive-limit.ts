@@ -9,8 +9,9 @@ export interface AdaptiveLimitOptions {
 
 /** What an admitted document reports when it ends. */
 export interface PermitOutcome {
-  /** Time per round of pages (the document's time over ⌈pages / weight⌉), ms; omit on failure. */
-  roundMs?: number;
+  /** Pages the document had, and how long reading them took (ms); omit both on failure. */
+  pages?: number;
+  elapsedMs?: number;
 }
 
 export interface Permit {
@@ -94,7 +95,11 @@ export class AdaptiveLimit {
     // Grow only a limit that binds: with documents waiting, or every admitted page slot taken.
     const wasFull = this.waiters.length > 0 || this.inFlight >= Math.floor(this.current);
     this.inFlight -= weight;
-    if (this.options.adaptive && outcome.roundMs != null) this.adapt(weight, outcome.roundMs, wasFull);
+    if (this.options.adaptive && outcome.pages != null && outcome.elapsedMs != null) {
+      // Latency per round of `weight` pages read together: comparable across documents of any length.
+      const rounds = Math.max(1, Math.ceil(outcome.pages / weight));
+      this.adapt(weight, outcome.elapsedMs / rounds, wasFull);
+    }
     this.drain();
   }
 

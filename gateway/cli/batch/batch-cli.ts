@@ -68,9 +68,10 @@ export async function runBatchCli(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (args.submit || args.wait) {
-      throw new UsageError(
-        "--submit/--wait are not available yet: they need the gateway's /v1/batches API. Run without them.",
+      process.stderr.write(
+        "ocr-gateway batch: --submit/--wait are not available yet (they need the gateway's /v1/batches API); run without them.\n",
       );
+      return 2;
     }
     config = batchConfig(args);
   } catch (error) {
@@ -177,6 +178,7 @@ async function runLocked(args: BatchArguments, config: GatewayConfig, out: strin
     await state.close();
     await runner.close();
   }
+  if (run.gaveUp) process.stderr.write(`ocr-gateway batch: ${run.gaveUp}\n`);
   const report = buildReport(tally, {
     input: args.input,
     out,
@@ -184,6 +186,7 @@ async function runLocked(args: BatchArguments, config: GatewayConfig, out: strin
     formats: args.formats.map((writer) => writer.name),
     startedAt,
     interrupted: interrupts > 0,
+    stoppedBecause: run.gaveUp,
     pending: run.pending,
   });
   await writeFileAtomic(path.join(out, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, tempDir);

@@ -31,8 +31,14 @@ export class BatchFailure extends Error {
     return TRANSIENT_STATUSES.has(this.status) || this.code === "connection_error";
   }
 
+  /** The model server (or the gateway) could not be reached at all, rather than refusing this document. */
+  get unreachable(): boolean {
+    return this.code === "connection_error" || this.code === "upstream_unavailable";
+  }
+
+  /** Busy, not broken: 429, or 503 from a gateway that is up (an unreachable model server is not overload). */
   get overload(): boolean {
-    return this.status === 429 || this.status === 503;
+    return this.status === 429 || (this.status === 503 && !this.unreachable);
   }
 
   toReason(): FailureReason {
@@ -41,6 +47,11 @@ export class BatchFailure extends Error {
       : this.message.slice(0, 300);
     return { code: this.code, status: this.status, message };
   }
+}
+
+/** Whether a recorded failure may go away by itself (a later run retries it without `--retry-failed`). */
+export function isTransientReason(reason: FailureReason | undefined): boolean {
+  return reason != null && new BatchFailure(reason.code, reason.status, reason.message).transient;
 }
 
 /** Normalises whatever a document's processing threw. */

@@ -10,6 +10,8 @@ export interface BatchReport {
   finished_at: string;
   wall_seconds: number;
   interrupted: boolean;
+  /** Why the run stopped by itself before the end (the model server unreachable), or null. */
+  stopped_because: string | null;
   documents: {
     total: number;
     done: number;
@@ -36,6 +38,7 @@ export interface ReportContext {
   formats: string[];
   startedAt: Date;
   interrupted: boolean;
+  stoppedBecause: string | undefined;
   pending: number;
 }
 
@@ -57,6 +60,7 @@ export function buildReport(tally: BatchTally, context: ReportContext): BatchRep
     finished_at: new Date().toISOString(),
     wall_seconds: round(counts.elapsedSeconds, 2),
     interrupted: context.interrupted,
+    stopped_because: context.stoppedBecause ?? null,
     documents: {
       total: counts.total,
       done: counts.done,

@@ -4,7 +4,7 @@ import type { OcrResponse } from "../../ocr/ocr-response.ts";
 import { backoff } from "../../upstream/retry-policy.ts";
 import type { AdaptiveLimit } from "./adaptive-limit.ts";
 import type { BatchDocument } from "./batch-document.ts";
-import { type BatchFailure, toBatchFailure } from "./batch-failure.ts";
+import { type BatchFailure, isTransientReason, toBatchFailure } from "./batch-failure.ts";
 import { optionsDigest } from "./document-options.ts";
 import type { DocumentOutputs } from "./document-outputs.ts";
 import { bytesOf, type LoadedDocument, loadDocument } from "./load-document.ts";
@@ -13,6 +13,8 @@ import type { DocumentRecord, FailureReason, RunState } from "./run-state.ts";
 
 /** Attempts a document gets while the upstream answers 429/503 (each waits its `retry-after` or a backoff). */
 const OVERLOAD_RETRIES = 20;
+/** Documents in a row that found the upstream unreachable (after their retries) before the run gives up. */
+const UNREACHABLE_STREAK = 5;
 
 export type OutcomeStatus = "done" | "skipped" | "failed" | "abandoned";
 
@@ -58,6 +60,9 @@ export class BatchRun {
   private readonly hard = new AbortController();
   private readonly reading = new Map<string, Promise<{ key: string; response: OcrResponse }>>();
   private started = 0;
+  private unreachableStreak = 0;
+  /** Set when the run stopped by itself, saying why (e.g. the model server cannot be reached). */
+  gaveUp: string | undefined;
 
   constructor(private readonly parts: BatchRunParts) {
     // Every document in flight listens on these two signals.
@@ -110,7 +115,12 @@ export class BatchRun {
           return { ...outcomeOf(previous, "done"), note: "outputs_completed" };
         }
       }
-      if (same && previous.status === "failed" && !settings.retryFailed) {
+      if (
+        same &&
+        previous.status === "failed" &&
+        !settings.retryFailed &&
+        !isTransientReason(previous.error)
+      ) {
         return { ...outcomeOf(previous, "failed"), note: "failed_earlier" };
       }
       const { response, duplicateOf } = await this.read(document, loaded, digest);
@@ -124,6 +134,7 @@ export class BatchRun {
         elapsed(),
       );
       await state.append(duplicateOf ? { ...record, duplicateOf } : record);
+      this.unreachableStreak = 0;
       return { ...outcomeOf(record, "done"), ...(duplicateOf ? { note: "duplicate" as const } : {}) };
     } catch (error) {
       if (this.hard.signal.aborted || (this.soft.signal.aborted && isStopError(error))) {
@@ -132,7 +143,17 @@ export class BatchRun {
       const failure = toBatchFailure(error);
       const record = this.record(document, loaded, digest, "failed", 0, elapsed(), failure.toReason());
       await state.append(record);
+      this.noteUnreachable(failure);
       return outcomeOf(record, "failed");
+    }
+  }
+
+  /** Stops the run when document after document finds the upstream unreachable: the rest would fail alike. */
+  private noteUnreachable(failure: BatchFailure): void {
+    this.unreachableStreak = failure.unreachable ? this.unreachableStreak + 1 : 0;
+    if (this.unreachableStreak >= UNREACHABLE_STREAK && !this.soft.signal.aborted) {
+      this.gaveUp = `${UNREACHABLE_STREAK} documents in a row could not reach the model server (${failure.code}); stopped. Run again once it is back.`;
+      this.stop();
     }
   }
 

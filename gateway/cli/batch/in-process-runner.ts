@@ -4,16 +4,18 @@ import { toOcrRequest } from "./document-options.ts";
 import type { OcrRunner } from "./ocr-runner.ts";
 
 /**
- * Pages the configured backend reads at once: every vLLM replica's `UPSTREAM_MAX_CONCURRENCY`, or the
- * embedded engine's workers; capped so a batch does not hold hundreds of decoded pages in memory.
+ * Pages to start with: what the configured backend reads at once (every vLLM replica's
+ * `UPSTREAM_MAX_CONCURRENCY`, or the embedded engine's workers and queue) plus a quarter more, so a page is
+ * already prepared and queued when a slot frees (otherwise each slot idles while the next page is decoded).
+ * Capped so a batch does not hold hundreds of decoded pages in memory; the adaptive limit moves on from here.
  */
-function backendCapacity(deps: AppDependencies): number {
+function startingConcurrency(deps: AppDependencies): number {
   const { config } = deps;
   const capacity =
     config.VLLM_URL.length > 0
       ? config.VLLM_URL.length * config.UPSTREAM_MAX_CONCURRENCY
       : config.EMBEDDED_WORKERS + config.EMBEDDED_MAX_QUEUE;
-  return Math.min(capacity, 64);
+  return Math.min(capacity + Math.max(2, Math.ceil(capacity / 4)), 64);
 }
 
 /**
@@ -30,7 +32,7 @@ export function createInProcessRunner(deps: AppDependencies): OcrRunner {
       replicas > 0
         ? `in-process, vLLM (${replicas} replica${replicas > 1 ? "s" : ""})`
         : `in-process, ${deps.ocr.name} engine`,
-    initialConcurrency: backendCapacity(deps),
+    initialConcurrency: startingConcurrency(deps),
     pageConcurrency: deps.config.PAGE_CONCURRENCY,
     async run(input, admit, signal) {
       const job = await prepareOcrJob(deps, {
@@ -50,8 +52,7 @@ export function createInProcessRunner(deps: AppDependencies): OcrRunner {
       const started = performance.now();
       try {
         const response = await job.run();
-        const rounds = Math.ceil(job.pageCount / permit.weight);
-        permit.release({ roundMs: (performance.now() - started) / Math.max(1, rounds) });
+        permit.release({ pages: job.pageCount, elapsedMs: performance.now() - started });
         return response;
       } finally {
         permit.release();

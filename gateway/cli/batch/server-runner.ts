@@ -70,8 +70,7 @@ export async function createServerRunner(options: ServerRunnerOptions): Promise<
         const response = await fetch(endpoint, { method: "POST", body: form, headers, signal });
         if (!response.ok) throw await failureFrom(response);
         const answer = (await response.json()) as OcrResponse;
-        const rounds = Math.ceil(answer.usage_info.pages_processed / permit.weight);
-        permit.release({ roundMs: (performance.now() - started) / Math.max(1, rounds) });
+        permit.release({ pages: answer.usage_info.pages_processed, elapsedMs: performance.now() - started });
         return answer;
       } finally {
         permit.release();

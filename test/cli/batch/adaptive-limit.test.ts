@@ -56,7 +56,7 @@ describe("AdaptiveLimit", () => {
         }
         await new Promise((resolve) => setImmediate(resolve));
         outstanding--;
-        granted.shift()?.release({ roundMs });
+        granted.shift()?.release({ pages: 1, elapsedMs: roundMs });
       }
     };
     await complete(200, 100);
@@ -69,7 +69,7 @@ describe("AdaptiveLimit", () => {
 
   it("does not grow a limit that is not used", async () => {
     const limit = new AdaptiveLimit({ initial: 8, max: 100, adaptive: true });
-    for (let round = 0; round < 20; round++) (await limit.acquire(1)).release({ roundMs: 100 });
+    for (let round = 0; round < 20; round++) (await limit.acquire(1)).release({ pages: 1, elapsedMs: 100 });
     expect(limit.limit).toBe(8);
   });
 

@@ -1,8 +1,6 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { VllmEmulator } from "../../support/vllm-emulator/index.ts";
+import { describe, expect, it } from "vitest";
 import {
   answerWithPageIds,
   batchEnv,
@@ -12,43 +10,26 @@ import {
   readState,
   runBatch,
   spawnBatch,
-  startPageEmulator,
+  useArchiveFixture,
   waitUntil,
 } from "./batch-harness.ts";
-import { type GeneratedArchive, makeArchive } from "./make-archive.ts";
 
 const FORMATS = ["md", "json", "txt"];
 
-let work: string;
-let archive: GeneratedArchive;
-let emulator: VllmEmulator;
-
-beforeAll(async () => {
-  work = await mkdtemp(path.join(tmpdir(), "batch-cli-"));
-  archive = await makeArchive(path.join(work, "archive"), {
-    images: 176,
-    pdfs: 30,
-    maxPdfPages: 3,
-    duplicates: 6,
-  });
-  emulator = await startPageEmulator();
-}, 300_000);
-
-afterAll(async () => {
-  await emulator?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+const fx = useArchiveFixture("batch-cli-", { images: 176, pdfs: 30, maxPdfPages: 3, duplicates: 6 });
 
 /** The files a finished run must have left in `out`: three outputs per document, the state and the report. */
 function expectedFiles(): string[] {
-  const outputs = [...archive.documents.keys()].flatMap((key) => FORMATS.map((format) => `${key}.${format}`));
+  const outputs = [...fx.archive.documents.keys()].flatMap((key) =>
+    FORMATS.map((format) => `${key}.${format}`),
+  );
   return [...outputs, ".ocr-batch-state.jsonl", "report.json"].sort();
 }
 
 /** Every document's outputs are whole and agree with each other; returns each document's page identities. */
 async function checkOutputs(out: string): Promise<Map<string, string[]>> {
   const pagesByKey = new Map<string, string[]>();
-  for (const [key, pages] of archive.documents) {
+  for (const [key, pages] of fx.archive.documents) {
     const response = await readOutput(out, key);
     expect(response.object, key).toBe("ocr");
     expect(response.pages.length, key).toBe(pages);
@@ -56,7 +37,7 @@ async function checkOutputs(out: string): Promise<Map<string, string[]>> {
     for (const id of ids) expect(id, key).toMatch(/^page:[0-9a-f]{16}$/);
     pagesByKey.set(key, ids);
   }
-  for (const [copy, original] of archive.duplicates) {
+  for (const [copy, original] of fx.archive.duplicates) {
     expect(pagesByKey.get(copy)).toEqual(pagesByKey.get(original));
   }
   return pagesByKey;
@@ -64,12 +45,12 @@ async function checkOutputs(out: string): Promise<Map<string, string[]>> {
 
 describe("ocr-gateway batch on a generated archive", () => {
   it("reads every document once, reports the corrupt ones, and a second run reads nothing", async () => {
-    const out = path.join(work, "out-full");
-    emulator.reset();
-    answerWithPageIds(emulator, 0);
+    const out = path.join(fx.work, "out-full");
+    fx.emulator.reset();
+    answerWithPageIds(fx.emulator, 0);
     const first = await runBatch(
-      [archive.root, "--out", out, "--format", FORMATS.join(",")],
-      batchEnv(emulator),
+      [fx.archive.root, "--out", out, "--format", FORMATS.join(",")],
+      batchEnv(fx.emulator),
     );
     expect(first.stderr).not.toContain("Error:");
     expect(first.code).toBe(1);
@@ -77,72 +58,74 @@ describe("ocr-gateway batch on a generated archive", () => {
     expect(await listFiles(out)).toEqual(expectedFiles());
     const pagesByKey = await checkOutputs(out);
     const report = JSON.parse(await readFile(path.join(out, "report.json"), "utf8"));
-    const documents = archive.documents.size + archive.corrupt.size;
+    const documents = fx.archive.documents.size + fx.archive.corrupt.size;
     expect(documents).toBeGreaterThanOrEqual(200);
     expect(report.documents).toMatchObject({
       total: documents,
-      done: archive.documents.size,
-      duplicates: archive.duplicates.size,
-      failed: archive.corrupt.size,
+      done: fx.archive.documents.size,
+      duplicates: fx.archive.duplicates.size,
+      failed: fx.archive.corrupt.size,
       pending: 0,
-      ignored: archive.ignored.length,
+      ignored: fx.archive.ignored.length,
     });
     expect(
       report.failures.documents
         .map((failure: { key: string; code: string }) => [failure.key, failure.code])
         .sort(),
-    ).toEqual([...archive.corrupt].sort());
+    ).toEqual([...fx.archive.corrupt].sort());
     expect(first.stdout).toContain("failed");
-    for (const key of archive.corrupt.keys()) expect(first.stdout).toContain(key);
+    // Privacy: file names and error codes only, never a page's text.
+    expect(first.stdout + first.stderr).not.toContain("page:");
+    for (const key of fx.archive.corrupt.keys()) expect(first.stdout).toContain(key);
 
     // Each distinct page went to the model exactly once (copies were not sent again).
-    const calls = pageCalls(emulator);
+    const calls = pageCalls(fx.emulator);
     const distinctPages = new Set([...pagesByKey.values()].flat());
     expect(calls.length).toBe(distinctPages.size);
     expect(new Set(calls)).toEqual(distinctPages);
     const { records } = await readState(out);
     expect([...records.values()].filter((record) => record.status === "done").length).toBe(
-      archive.documents.size,
+      fx.archive.documents.size,
     );
 
     const again = await runBatch(
-      [archive.root, "--out", out, "--format", FORMATS.join(","), "--json"],
-      batchEnv(emulator),
+      [fx.archive.root, "--out", out, "--format", FORMATS.join(","), "--json"],
+      batchEnv(fx.emulator),
     );
     expect(again.code).toBe(1);
-    expect(pageCalls(emulator).length).toBe(calls.length);
+    expect(pageCalls(fx.emulator).length).toBe(calls.length);
     const summary = JSON.parse(again.stdout);
-    expect(summary.documents.done_earlier).toBe(archive.documents.size);
+    expect(summary.documents.done_earlier).toBe(fx.archive.documents.size);
     expect(summary.documents.done).toBe(0);
     expect(summary.failures.by_code).toEqual({ empty_file: 1, invalid_pdf: 1, unsupported_media_type: 1 });
   }, 600_000);
 
   it("killed with SIGKILL midway and run again, finishes every document exactly once", async () => {
-    const out = path.join(work, "out-killed");
-    emulator.reset();
-    answerWithPageIds(emulator, 40);
-    const args = [archive.root, "--out", out, "--format", FORMATS.join(","), "--concurrency", "4"];
-    const killed = spawnBatch(args, batchEnv(emulator));
+    const out = path.join(fx.work, "out-killed");
+    fx.emulator.reset();
+    answerWithPageIds(fx.emulator, 40);
+    const args = [fx.archive.root, "--out", out, "--format", FORMATS.join(","), "--concurrency", "4"];
+    const killed = spawnBatch(args, batchEnv(fx.emulator));
     await waitUntil(async () => (await readState(out)).records.size >= 60);
     killed.child.kill("SIGKILL");
     await killed.exited;
-    const firstRunCalls = pageCalls(emulator);
+    const firstRunCalls = pageCalls(fx.emulator);
     const afterKill = await readState(out);
     const doneBeforeKill = [...afterKill.records.values()].filter((record) => record.status === "done");
     expect(doneBeforeKill.length).toBeGreaterThan(0);
-    expect(doneBeforeKill.length).toBeLessThan(archive.documents.size);
+    expect(doneBeforeKill.length).toBeLessThan(fx.archive.documents.size);
 
-    answerWithPageIds(emulator, 0);
-    const resumed = await runBatch(args, batchEnv(emulator));
+    answerWithPageIds(fx.emulator, 0);
+    const resumed = await runBatch(args, batchEnv(fx.emulator));
     expect(resumed.code).toBe(1);
-    const secondRunCalls = pageCalls(emulator).slice(firstRunCalls.length);
+    const secondRunCalls = pageCalls(fx.emulator).slice(firstRunCalls.length);
 
     // Outputs exactly once: one file per document and format, nothing half-written or left over.
     expect(await listFiles(out)).toEqual(expectedFiles());
     const pagesByKey = await checkOutputs(out);
     const { records } = await readState(out);
     expect([...records.values()].filter((record) => record.status === "done").length).toBe(
-      archive.documents.size,
+      fx.archive.documents.size,
     );
 
     // Model calls: within a run no page is sent twice; a page of a document the first run had committed is

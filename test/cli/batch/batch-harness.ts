@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import type { DocumentRecord } from "../../../gateway/cli/batch/run-state.ts";
 import type { OcrResponse } from "../../../gateway/ocr/ocr-response.ts";
 import { type ChatRequestBody, VllmEmulator } from "../../support/vllm-emulator/index.ts";
+import { type ArchiveShape, type GeneratedArchive, makeArchive } from "./make-archive.ts";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const BIN = path.join(REPO, "bin/ocr-gateway.js");
@@ -122,4 +125,25 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 120_0
     if (Date.now() > deadline) throw new Error("timed out waiting for the batch child");
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+export interface ArchiveFixture {
+  work: string;
+  archive: GeneratedArchive;
+  emulator: VllmEmulator;
+}
+
+/** For a test file: a temporary folder holding a generated archive, and a page emulator; removed after. */
+export function useArchiveFixture(prefix: string, shape: ArchiveShape): ArchiveFixture {
+  const fixture = {} as ArchiveFixture;
+  beforeAll(async () => {
+    fixture.work = await mkdtemp(path.join(tmpdir(), prefix));
+    fixture.archive = await makeArchive(path.join(fixture.work, "archive"), shape);
+    fixture.emulator = await startPageEmulator();
+  }, 300_000);
+  afterAll(async () => {
+    await fixture.emulator?.close();
+    if (fixture.work) await rm(fixture.work, { recursive: true, force: true });
+  });
+  return fixture;
 }
