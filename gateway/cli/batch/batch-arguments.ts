@@ -123,6 +123,15 @@ export function parseBatchArguments(argv: readonly string[], env: NodeJS.Process
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  if (formats.some((writer) => writer.needsBoxes)) {
+    // Searchable PDF, ALTO and hOCR place words by their boxes: only the spotting task reports them.
+    options.task ??= "spotting";
+    if (options.task !== "spotting") {
+      throw new UsageError(
+        `--format ${formats.map((writer) => writer.name).join(",")} needs --task spotting.`,
+      );
+    }
+  }
   const concurrency = positiveInteger("concurrency", flags.concurrency as string | undefined, undefined);
   if (concurrency === 0) throw new UsageError("--concurrency must be at least 1.");
   return {

@@ -11,6 +11,11 @@ import { bytesOf, type LoadedDocument, loadDocument } from "./load-document.ts";
 import type { OcrRunner } from "./ocr-runner.ts";
 import type { DocumentRecord, FailureReason, RunState } from "./run-state.ts";
 
+/** The document's bytes and file name, for the formats built on the document itself. */
+function sourceOf(document: BatchDocument, loaded: LoadedDocument) {
+  return async () => ({ bytes: await bytesOf(document, loaded), name: loaded.name });
+}
+
 /** Attempts a document gets while the upstream answers 429/503 (each waits its `retry-after` or a backoff). */
 const OVERLOAD_RETRIES = 20;
 /** Documents in a row that found the upstream unreachable (after their retries) before the run gives up. */
@@ -110,7 +115,7 @@ export class BatchRun {
         if (missing.length === 0) return { ...outcomeOf(previous, "skipped"), note: "done_earlier" };
         const saved = await outputs.readSaved(document.key);
         if (saved) {
-          await outputs.write(document.key, saved, missing);
+          await outputs.write(document.key, saved, sourceOf(document, loaded), missing);
           await state.append({ ...previous, formats: outputs.formats.map((writer) => writer.name) });
           return { ...outcomeOf(previous, "done"), note: "outputs_completed" };
         }
@@ -124,7 +129,7 @@ export class BatchRun {
         return { ...outcomeOf(previous, "failed"), note: "failed_earlier" };
       }
       const { response, duplicateOf } = await this.read(document, loaded, digest);
-      await outputs.write(document.key, response, outputs.formats);
+      await outputs.write(document.key, response, sourceOf(document, loaded), outputs.formats);
       const record = this.record(
         document,
         loaded,

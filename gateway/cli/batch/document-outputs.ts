@@ -1,7 +1,7 @@
 import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { OcrResponse } from "../../ocr/ocr-response.ts";
-import { OUTPUT_WRITERS, type OutputWriter } from "./output-writers.ts";
+import { type DocumentSource, OUTPUT_WRITERS, type OutputWriter } from "./output-writers.ts";
 import { writeFileAtomic } from "./write-atomic.ts";
 
 /** Where a document's outputs go: `<out>/<key><extension>`, the input's tree mirrored. */
@@ -32,9 +32,14 @@ export class DocumentOutputs {
   }
 
   /** Writes each format atomically; the state records the document only after all of them are in place. */
-  async write(key: string, response: OcrResponse, writers: readonly OutputWriter[] = this.formats) {
+  async write(
+    key: string,
+    response: OcrResponse,
+    source: DocumentSource,
+    writers: readonly OutputWriter[] = this.formats,
+  ) {
     for (const writer of writers) {
-      await writeFileAtomic(this.pathOf(key, writer), writer.render(response), this.tempDir);
+      await writeFileAtomic(this.pathOf(key, writer), await writer.render(response, source), this.tempDir);
     }
   }
 

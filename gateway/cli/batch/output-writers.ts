@@ -1,14 +1,22 @@
+import { DEFAULT_IMAGE_LIMITS } from "../../images/image-limits.ts";
 import type { OcrResponse } from "../../ocr/ocr-response.ts";
+import { ARCHIVE_FORMATS, describeArchiveFormat } from "../../output-formats/output-format.ts";
+import { renderArchiveFormat } from "../../output-formats/render-archive-format.ts";
+import { gatewayVersion } from "../../version.ts";
+
+/** The document an answer was read from, loaded only by the formats that are built on it (the searchable PDF). */
+export type DocumentSource = () => Promise<{ bytes: Uint8Array; name: string }>;
 
 /**
  * One output format of a batch: the file extension it adds to the document's key and how it renders a
- * `/v1/ocr` answer. To add a format (e.g. the `pdf`, `alto`, `hocr` renderings planned for `/v1/ocr`'s
- * `output_format`), add an entry here; nothing else in the batch code names formats.
+ * `/v1/ocr` answer. To add a format, add an entry here; nothing else in the batch code names formats.
  */
 export interface OutputWriter {
   name: string;
   extension: string;
-  render(response: OcrResponse): string | Uint8Array;
+  /** Built from text positions: the document must be read with the `spotting` task. */
+  needsBoxes?: boolean;
+  render(response: OcrResponse, source: DocumentSource): string | Uint8Array | Promise<string | Uint8Array>;
 }
 
 const writers: OutputWriter[] = [
@@ -28,6 +36,24 @@ const writers: OutputWriter[] = [
     extension: ".txt",
     render: (response) => `${response.text}\n`,
   },
+  // `/v1/ocr`'s archive formats (`output_format`): searchable PDF, ALTO XML, hOCR.
+  ...ARCHIVE_FORMATS.map(
+    (format): OutputWriter => ({
+      name: format,
+      extension: `.${describeArchiveFormat(format).extension}`,
+      needsBoxes: true,
+      render: async (response, source) => {
+        if (response.task !== "spotting") {
+          throw new Error(
+            `--format ${format} needs the spotting task; this document was read with "${response.task}".`,
+          );
+        }
+        const { bytes, name } = await source();
+        const software = { name: "ocr-gateway", version: gatewayVersion() };
+        return renderArchiveFormat(format, { response, bytes, name, software }, DEFAULT_IMAGE_LIMITS);
+      },
+    }),
+  ),
 ];
 
 export const OUTPUT_WRITERS: ReadonlyMap<string, OutputWriter> = new Map(
