@@ -12,6 +12,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { metricsRoute } from "./routes/metrics.ts";
 import { modelsRoute } from "./routes/models.ts";
 import { ocrRoute } from "./routes/ocr.ts";
+import { ocrJobsRoute } from "./routes/ocr-jobs.ts";
 import { tasksRoute } from "./routes/tasks.ts";
 import { webRoutes } from "./web/web-routes.ts";
 
@@ -36,6 +37,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.route("/", chatCompletionsRoute(deps));
   app.route("/", tasksRoute(deps));
   app.route("/", ocrRoute(deps));
+  if (deps.jobs) app.route("/", ocrJobsRoute(deps, deps.jobs));
   app.route("/", mcpRoute(deps));
   app.route("/", openApiRoutes(deps));
   app.route("/", webRoutes(deps));

@@ -15,6 +15,7 @@ import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
 import type { ImageLimits } from "./images/image-limits.ts";
+import { startJobs } from "./jobs/jobs-runtime.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
@@ -170,7 +171,7 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     config.VLLM_URL.length > 0
       ? vllmBackends(config, profile, imageLimits, metrics)
       : await embeddedBackends(config, tasks, logger);
-  return {
+  const deps: AppDependencies = {
     config,
     logger,
     backend: chat,
@@ -193,4 +194,6 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     sampling: { ...profile.sampling },
     metrics,
   };
+  if (config.JOBS_ENABLED) deps.jobs = await startJobs(deps);
+  return deps;
 }

@@ -42,6 +42,7 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     await shutdownGracefully(server, config.SHUTDOWN_GRACE_MS);
+    await deps.jobs?.close();
     await deps.backend.close();
     await deps.pdf.close();
     process.exit(0);

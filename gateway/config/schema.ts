@@ -44,7 +44,10 @@ const duration = (fallback: string) =>
       .transform((value, ctx) => {
         const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
         if (!match) {
-          ctx.addIssue({ code: "custom", message: `"${value}" is not a duration such as 7d, 12h, 30m or 45s` });
+          ctx.addIssue({
+            code: "custom",
+            message: `"${value}" is not a duration such as 7d, 12h, 30m or 45s`,
+          });
           return z.NEVER;
         }
         return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? "s"] ?? 1_000));
@@ -155,7 +158,7 @@ export const configSchema = z.object({
   JOB_LEASE_MS: integer(30_000, 100),
   JOB_POLL_MS: integer(500, 10),
   JOB_MAX_ATTEMPTS: integer(5, 1),
-  JOB_SWEEP_INTERVAL_MS: integer(60_000, 100),
+  JOB_SWEEP_INTERVAL_MS: integer(15_000, 100),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

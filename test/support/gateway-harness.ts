@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Writable } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { createApp } from "../../gateway/app.ts";
@@ -19,7 +22,9 @@ export interface RunningGateway {
 
 /** Starts the real gateway on 127.0.0.1:0 with the given settings (as environment variables). */
 export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
-  const config = loadConfig({ LOG_LEVEL: "debug", ...env });
+  // Each gateway gets its own embedded job store unless the test chose one.
+  const dataDir = env.DATA_DIR ? undefined : mkdtempSync(path.join(tmpdir(), "gateway-data-"));
+  const config = loadConfig({ LOG_LEVEL: "debug", ...(dataDir ? { DATA_DIR: dataDir } : {}), ...env });
   let raw = "";
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -46,8 +51,10 @@ export async function startGateway(env: Record<string, string>): Promise<Running
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
+      await deps.jobs?.close();
       await deps.backend.close();
       await deps.pdf.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
