@@ -7,6 +7,7 @@ import { RateLimiter } from "./auth/rate-limiter.ts";
 import type { ChatBackend } from "./backends/backend.ts";
 import { EmbeddedChatBackend } from "./backends/embedded-chat-backend.ts";
 import { VllmBackend } from "./backends/vllm-backend.ts";
+import { startBatchRuntime } from "./batches/batch-runtime.ts";
 import { ModelNames } from "./chat/model-names.ts";
 import type { GatewayConfig } from "./config/schema.ts";
 import { PdfRenderPool } from "./documents/pdf-render-pool.ts";
@@ -15,6 +16,7 @@ import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
 import type { ImageLimits } from "./images/image-limits.ts";
+import { startJobs } from "./jobs/jobs-runtime.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
@@ -170,7 +172,7 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     config.VLLM_URL.length > 0
       ? vllmBackends(config, profile, imageLimits, metrics)
       : await embeddedBackends(config, tasks, logger);
-  return {
+  const deps: AppDependencies = {
     config,
     logger,
     backend: chat,
@@ -193,4 +195,7 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     sampling: { ...profile.sampling },
     metrics,
   };
+  if (config.JOBS_ENABLED) deps.jobs = await startJobs(deps);
+  if (config.JOBS_ENABLED) deps.batches = await startBatchRuntime(config, deps, metrics, logger);
+  return deps;
 }

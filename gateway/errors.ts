@@ -49,6 +49,8 @@ export const AuthenticationError = errorClass(401, "authentication_error");
 export const PermissionDeniedError = errorClass(403, "permission_error");
 /** 404: unknown model, task or route. */
 export const NotFoundError = errorClass(404, "not_found_error");
+/** 409: the resource is not in a state that allows this (e.g. cancelling a finished job). */
+export const ConflictError = errorClass(409, "invalid_request_error");
 /** 413: body, file or image over a configured limit. */
 export const PayloadTooLargeError = errorClass(413, "invalid_request_error");
 /** 415: a media type the gateway cannot read. */

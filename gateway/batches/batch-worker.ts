@@ -22,8 +22,8 @@ export interface BatchWorkerOptions {
   /** Tries of a line that keeps failing transiently before its last error becomes its result. */
   maxAttempts: number;
   logger: Logger;
-  /** Counts lines by outcome for metrics. */
-  onLine?: (outcome: "completed" | "failed" | "retried") => void;
+  /** Counts settled lines by outcome for metrics (the job units' outcomes: done, failed, retry). */
+  onLine?: (outcome: "done" | "failed" | "retry") => void;
 }
 
 interface InFlight {
@@ -121,7 +121,7 @@ export class BatchWorker {
         signal,
       });
       const ok = succeeded(result);
-      if (await stores.lines.checkpoint(line, result, ok)) onLine?.(ok ? "completed" : "failed");
+      if (await stores.lines.checkpoint(line, result, ok)) onLine?.(ok ? "done" : "failed");
     } catch (error) {
       if (signal.aborted) {
         await stores.lines.release(line, Date.now()).catch(() => {});
@@ -142,7 +142,7 @@ export class BatchWorker {
         "batch line will be retried",
       );
       await stores.lines.release(line, Date.now() + backoffMs);
-      onLine?.("retried");
+      onLine?.("retry");
     }
   }
 }

@@ -159,7 +159,7 @@ export const configSchema = z.object({
   JOB_LEASE_MS: integer(30_000, 100),
   JOB_POLL_MS: integer(500, 10),
   JOB_MAX_ATTEMPTS: integer(5, 1),
-  JOB_SWEEP_INTERVAL_MS: integer(60_000, 100),
+  JOB_SWEEP_INTERVAL_MS: integer(15_000, 100),
   BATCH_CONCURRENCY: integer(4, 1),
   BATCH_MAX_LINES: integer(50_000, 1),
   WEBHOOK_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
