@@ -173,7 +173,9 @@ describe("PostgreSQL stopped and started under load", () => {
       expect([...calls.values()].every((count) => count <= 2)).toBe(true);
       expect(gateway.process.child.exitCode).toBeNull();
     } catch (error) {
-      throw new Error(`${(error as Error).message}\ngateway output:\n${gateway.process.output().slice(-3000)}`);
+      throw new Error(
+        `${(error as Error).message}\ngateway output:\n${gateway.process.output().slice(-3000)}`,
+      );
     } finally {
       await gateway.process.stop();
     }
