@@ -10,7 +10,7 @@ import { ocrPageHandler } from "./ocr/ocr-page-handler.ts";
 import type { JobStore } from "./store/job-store.ts";
 import { openJobStore } from "./store/open-job-store.ts";
 import { jobStoreUnavailable } from "./store/store-unavailable.ts";
-import { spareCapacityGate } from "./worker/capacity-gate.ts";
+import { ModelSlots } from "./worker/capacity-gate.ts";
 import { JobWorker } from "./worker/job-worker.ts";
 
 /** The job tier of one gateway process: the store (once reachable), the worker, the periodic sweep. */
@@ -43,15 +43,16 @@ export async function startJobs(
   let reopenTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   const documents = new JobDocuments();
+  const load =
+    deps.ocr.load?.bind(deps.ocr) ?? (() => ({ slots: config.JOB_MAX_IN_FLIGHT, busy: 0, waiting: 0 }));
+  const slots = new ModelSlots(load, config.JOB_MAX_IN_FLIGHT);
   const worker = config.JOB_WORKER ? createWorker() : undefined;
 
   function createWorker(): JobWorker {
-    const load =
-      deps.ocr.load?.bind(deps.ocr) ?? (() => ({ slots: config.JOB_MAX_IN_FLIGHT, busy: 0, waiting: 0 }));
     return new JobWorker({
       store: lazyStore(),
       logger,
-      gate: spareCapacityGate(load, config.JOB_MAX_IN_FLIGHT),
+      gate: slots,
       leaseMs: config.JOB_LEASE_MS,
       pollMs: config.JOB_POLL_MS,
       maxAttempts: config.JOB_MAX_ATTEMPTS,
@@ -94,7 +95,7 @@ export async function startJobs(
       resultTtlMs: settings.resultTtlMs,
       now: Date.now,
     });
-    worker.register(OCR_PAGE_KIND, ocrPageHandler(deps, documents), { usesModel: true });
+    worker.register(OCR_PAGE_KIND, ocrPageHandler(deps, documents, slots), { usesModel: true });
     worker.register(OCR_FINALIZE_KIND, finalize, { usesModel: false });
     worker.start();
   }

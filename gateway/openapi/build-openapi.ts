@@ -1,4 +1,5 @@
 import { apiPaths, ERROR_RESPONSES } from "./api-paths.ts";
+import { ocrJobPaths } from "./ocr-job-paths.ts";
 import { chatRequestJsonSchema, ocrFormJsonSchema, ocrRequestJsonSchema } from "./request-schemas.ts";
 import { responseSchemas } from "./response-schemas.ts";
 
@@ -10,6 +11,8 @@ export interface OpenApiOptions {
   metricsTokenRequired: boolean;
   /** `/mcp` is served (`MCP_ENABLED`). */
   mcpEnabled: boolean;
+  /** `/v1/ocr/jobs` is served (`JOBS_ENABLED`). */
+  jobsEnabled?: boolean;
 }
 
 const DESCRIPTION = `An OCR API in front of HunyuanOCR: OpenAI chat completions, Mistral-style \`/v1/ocr\` with tasks \
@@ -29,6 +32,11 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
     metricsSecurity: options.metricsTokenRequired ? [{ metricsToken: [] }] : [],
   });
   if (!options.mcpEnabled) delete paths["/mcp"];
+  if (options.jobsEnabled) {
+    const secured = (operation: Record<string, unknown>) =>
+      options.authRequired ? { ...operation, security: credentials } : operation;
+    Object.assign(paths, ocrJobPaths(secured, options.authRequired ? ["Unauthorized"] : []));
+  }
 
   const errorResponses = Object.fromEntries(
     Object.entries(ERROR_RESPONSES).map(([name, { status, description }]) => {
@@ -58,6 +66,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
       { name: "OCR", description: "Document reading with tasks." },
       { name: "OpenAI", description: "OpenAI-compatible endpoints." },
       { name: "MCP", description: "Model Context Protocol for agents." },
+      { name: "Jobs", description: "Durable async OCR jobs." },
       { name: "Operations", description: "Health, readiness, metrics and this reference." },
     ],
     paths,

@@ -10,12 +10,13 @@ import { assetLoader, DOCS_CSP, DOCS_HTML } from "./docs-page.ts";
  * (Swagger UI served from the installed package, no CDN). Neither needs credentials: they describe the API,
  * they do not use it.
  */
-export function openApiRoutes({ config, authenticator }: AppDependencies) {
+export function openApiRoutes({ config, authenticator, jobs }: AppDependencies) {
   const document = buildOpenApiDocument({
     version: gatewayVersion(),
     authRequired: !authenticator.open,
     metricsTokenRequired: config.METRICS_TOKEN != null,
     mcpEnabled: config.MCP_ENABLED,
+    jobsEnabled: jobs !== undefined,
   });
   const loadAsset = assetLoader();
 

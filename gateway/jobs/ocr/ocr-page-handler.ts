@@ -1,8 +1,10 @@
 import { GatewayError, NotFoundError } from "../../errors.ts";
+import type { OcrBackend } from "../../ocr/ocr-backend.ts";
 import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
 import { openOcrTask } from "../../ocr/ocr-service.ts";
 import { runOcr } from "../../ocr/run-ocr.ts";
 import type { JobStore, UnitOutcome, WorkUnit } from "../store/job-store.ts";
+import type { ModelSlots } from "../worker/capacity-gate.ts";
 import type { UnitContext, UnitHandler } from "../worker/job-worker.ts";
 import { shouldRetry } from "../worker/unit-retry.ts";
 import type { JobDocuments } from "./job-documents.ts";
@@ -32,7 +34,25 @@ async function openJobDocument(
  * checkpoint and its `page.done` event. A page the model cannot read is recorded as a failed page; transient
  * failures (overload, timeouts) are thrown so the worker retries them later.
  */
-export function ocrPageHandler(deps: OcrServiceDependencies, documents: JobDocuments): UnitHandler {
+export function ocrPageHandler(
+  deps: OcrServiceDependencies,
+  documents: JobDocuments,
+  slots: ModelSlots,
+): UnitHandler {
+  // The page is rendered first, then waits for a free model slot: rendering overlaps other pages' reading.
+  const backend: OcrBackend = {
+    name: deps.ocr.name,
+    imageLimits: deps.ocr.imageLimits,
+    prepareTask: (task, options) => deps.ocr.prepareTask(task, options),
+    async runPage(page, task, context) {
+      const release = await slots.acquire(context.signal);
+      try {
+        return await deps.ocr.runPage(page, task, context);
+      } finally {
+        release();
+      }
+    },
+  };
   return async function readJobPage(unit: WorkUnit, { signal, store }: UnitContext): Promise<UnitOutcome> {
     const jobId = unit.jobId as string;
     const { index } = unit.payload as OcrPagePayload;
@@ -44,7 +64,7 @@ export function ocrPageHandler(deps: OcrServiceDependencies, documents: JobDocum
           const page = document.pages.find((candidate) => candidate.index === index);
           if (!page) throw new NotFoundError("page_not_found", `Page ${index} is not in the document.`);
           const [read] = await runOcr({
-            backend: deps.ocr,
+            backend,
             task: prepared,
             document: { ...document, pages: [page] },
             concurrency: 1,
