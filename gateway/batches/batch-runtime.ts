@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.ts";
 import type { JobsRuntime } from "../jobs/jobs-runtime.ts";
-import { spareCapacityGate } from "../jobs/worker/capacity-gate.ts";
+import { ModelSlots } from "../jobs/worker/capacity-gate.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { BackendLoad } from "../ocr/ocr-backend.ts";
 import { ocrJobWebhooks } from "../webhooks/ocr-job-webhooks.ts";
@@ -63,7 +63,7 @@ export async function startBatchRuntime(
     deps,
     lifecycle,
     concurrency: config.BATCH_CONCURRENCY,
-    capacity: spareCapacityGate(() => deps.ocr.load?.() ?? UNTHROTTLED, config.BATCH_CONCURRENCY),
+    capacity: new ModelSlots(() => deps.ocr.load?.() ?? UNTHROTTLED, config.BATCH_CONCURRENCY, 0),
     leaseMs: config.JOB_LEASE_MS,
     pollMs: config.JOB_POLL_MS,
     maxAttempts: config.JOB_MAX_ATTEMPTS,

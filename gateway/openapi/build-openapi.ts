@@ -1,4 +1,5 @@
 import { apiPaths, ERROR_RESPONSES } from "./api-paths.ts";
+import { batchPaths } from "./batch-paths.ts";
 import { ocrJobPaths } from "./ocr-job-paths.ts";
 import { chatRequestJsonSchema, ocrFormJsonSchema, ocrRequestJsonSchema } from "./request-schemas.ts";
 import { responseSchemas } from "./response-schemas.ts";
@@ -36,6 +37,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
     const secured = (operation: Record<string, unknown>) =>
       options.authRequired ? { ...operation, security: credentials } : operation;
     Object.assign(paths, ocrJobPaths(secured, options.authRequired ? ["Unauthorized"] : []));
+    Object.assign(paths, batchPaths(secured, options.authRequired ? ["Unauthorized"] : []));
   }
 
   const errorResponses = Object.fromEntries(
@@ -67,6 +69,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
       { name: "OpenAI", description: "OpenAI-compatible endpoints." },
       { name: "MCP", description: "Model Context Protocol for agents." },
       { name: "Jobs", description: "Durable async OCR jobs." },
+      { name: "Batches", description: "OpenAI Files and Batches, Mistral batch jobs." },
       { name: "Operations", description: "Health, readiness, metrics and this reference." },
     ],
     paths,
