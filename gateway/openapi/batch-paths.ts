@@ -1,15 +1,9 @@
+import { BATCH_ENDPOINTS } from "../batches/batch-record.ts";
+import { BATCH_STATUSES, MISTRAL_STATUS } from "../batches/batch-status.ts";
+import { idParameter, json, ref } from "./ocr-job-paths.ts";
 import type { JsonSchema } from "./request-schemas.ts";
 
 type Operation = Record<string, unknown>;
-
-const ref = (name: string) => ({ $ref: `#/components/responses/${name}` });
-const requestIdHeader = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
-const json = (description: string, schema: JsonSchema) => ({
-  description,
-  headers: requestIdHeader,
-  content: { "application/json": { schema } },
-});
-const idParameter = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const STATUS = { BadRequest: "400", Unauthorized: "401", NotFound: "404", PayloadTooLarge: "413" };
 const errors = (authErrors: string[], ...names: Array<keyof typeof STATUS>) =>
   Object.fromEntries(
@@ -51,21 +45,10 @@ const batch: JsonSchema = {
   properties: {
     id: { type: "string" },
     object: { const: "batch" },
-    endpoint: { enum: ["/v1/chat/completions", "/v1/ocr"] },
+    endpoint: { enum: [...BATCH_ENDPOINTS] },
     input_file_id: { type: "string" },
     completion_window: { type: "string" },
-    status: {
-      enum: [
-        "validating",
-        "in_progress",
-        "finalizing",
-        "completed",
-        "failed",
-        "expired",
-        "cancelling",
-        "cancelled",
-      ],
-    },
+    status: { enum: [...BATCH_STATUSES] },
     output_file_id: { type: ["string", "null"] },
     error_file_id: { type: ["string", "null"] },
     errors: { type: ["object", "null"] },
@@ -100,17 +83,7 @@ const batchJob: JsonSchema = {
     output_file: { type: ["string", "null"] },
     error_file: { type: ["string", "null"] },
     errors: { type: "array", items: { type: "object" } },
-    status: {
-      enum: [
-        "QUEUED",
-        "RUNNING",
-        "SUCCESS",
-        "FAILED",
-        "TIMEOUT_EXCEEDED",
-        "CANCELLATION_REQUESTED",
-        "CANCELLED",
-      ],
-    },
+    status: { enum: [...new Set(Object.values(MISTRAL_STATUS))] },
     created_at: { type: "integer" },
     total_requests: { type: "integer" },
     completed_requests: { type: "integer" },
@@ -218,7 +191,7 @@ export function batchPaths(secured: (operation: Operation) => Operation, authErr
                 required: ["input_file_id", "endpoint", "completion_window"],
                 properties: {
                   input_file_id: { type: "string" },
-                  endpoint: { enum: ["/v1/chat/completions", "/v1/ocr"] },
+                  endpoint: { enum: [...BATCH_ENDPOINTS] },
                   completion_window: { const: "24h" },
                   metadata: { type: "object", additionalProperties: { type: "string" } },
                   webhook_url: {

@@ -2,14 +2,14 @@ import type { JsonSchema } from "./request-schemas.ts";
 
 type Operation = Record<string, unknown>;
 
-const ref = (name: string) => ({ $ref: `#/components/responses/${name}` });
-const requestIdHeader = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
-const json = (description: string, schema: JsonSchema) => ({
+export const ref = (name: string) => ({ $ref: `#/components/responses/${name}` });
+export const requestIdHeader = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
+export const json = (description: string, schema: JsonSchema) => ({
   description,
   headers: requestIdHeader,
   content: { "application/json": { schema } },
 });
-const idParameter = { name: "id", in: "path", required: true, schema: { type: "string" } };
+export const idParameter = { name: "id", in: "path", required: true, schema: { type: "string" } };
 
 const ocrJob: JsonSchema = {
   type: "object",
