@@ -11,6 +11,7 @@ describe("ModelSlots", () => {
     load.waiting = 1;
     expect(slots.spare(0)).toBe(0);
     expect(new ModelSlots(() => ({ slots: 8, busy: 0, waiting: 0 }), 5, 4).spare(0)).toBe(5);
+    expect(new ModelSlots(() => ({ slots: 8, reserved: 2, busy: 0, waiting: 0 }), 64, 4).spare(0)).toBe(10);
   });
 
   it("lets a page call the model only when a slot is free of interactive calls and its own", async () => {
@@ -41,5 +42,15 @@ describe("ModelSlots", () => {
     const third = slots.acquire(abort.signal);
     abort.abort(new Error("stop"));
     await expect(third).rejects.toThrow("stop");
+  });
+
+  it("never takes the slots reserved for interactive calls", async () => {
+    const slots = new ModelSlots(() => ({ slots: 2, reserved: 1, busy: 0, waiting: 0 }), 64);
+    const signal = new AbortController();
+    await slots.acquire(signal.signal);
+    const second = slots.acquire(signal.signal);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    signal.abort(new Error("still waiting"));
+    await expect(second).rejects.toThrow("still waiting");
   });
 });
