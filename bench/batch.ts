@@ -93,6 +93,7 @@ const gateway = await startChildService(
     DATA_DIR: dataDir,
     ...(values["database-url"] ? { DATABASE_URL: values["database-url"] } : {}),
     JOB_PAGES_PER_REPLICA: String(maxNumSeqs),
+    JOB_RESERVED_SLOTS: "1",
     JOB_POLL_MS: "50",
     IMAGE_MAX_LONG_SIDE: "1024",
     IMAGE_MAX_PIXELS: String(1024 * 1024),

@@ -88,7 +88,12 @@ function vllmBackends(
     maxTokensCap: config.MAX_TOKENS_CAP,
     load: () => {
       const { available, inFlight } = client.pool.load();
-      return { slots: available * config.JOB_PAGES_PER_REPLICA, busy: inFlight, waiting: client.pool.queued };
+      return {
+        slots: available * config.JOB_PAGES_PER_REPLICA,
+        reserved: available * config.JOB_RESERVED_SLOTS,
+        busy: inFlight,
+        waiting: client.pool.queued,
+      };
     },
     generate: async (body, context) => {
       const started = performance.now();

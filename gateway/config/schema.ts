@@ -155,6 +155,7 @@ export const configSchema = z.object({
   JOB_RESULT_TTL: duration("7d"),
   JOB_EXPIRE_AFTER: duration("24h"),
   JOB_PAGES_PER_REPLICA: integer(8, 1),
+  JOB_RESERVED_SLOTS: integer(1, 0),
   JOB_MAX_IN_FLIGHT: integer(64, 1),
   JOB_LEASE_MS: integer(30_000, 100),
   JOB_POLL_MS: integer(500, 10),

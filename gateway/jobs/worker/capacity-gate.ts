@@ -11,7 +11,7 @@ const SLOT_POLL_MS = 5;
  * Background work fills only the backend's spare model slots. Units are claimed up to the slots plus a few
  * ahead (`prefetch`: pages rendered while others are read, so a slot that frees is refilled at once), but a
  * unit calls the model only through `acquire`, which waits until a slot is free of interactive calls and of
- * this worker's own. Nothing is claimed while any call waits in the gateway's queue (interactive traffic is
+ * this worker's own, and never takes the `reserved` slots kept for interactive calls. Nothing is claimed while any call waits in the gateway's queue (interactive traffic is
  * queueing). Interactive requests never wait for batch work in the gateway; at most they wait in the model
  * server for one running batch page to end.
  */
@@ -25,15 +25,16 @@ export class ModelSlots implements CapacityGate {
   ) {}
 
   spare(running: number): number {
-    const { slots, waiting } = this.load();
+    const { slots, waiting, reserved = 0 } = this.load();
     if (waiting > 0) return 0;
-    return Math.max(0, Math.min(slots + this.prefetch, this.maxInFlight) - running);
+    return Math.max(0, Math.min(slots - reserved + this.prefetch, this.maxInFlight) - running);
   }
 
   #free(): boolean {
-    const { slots, busy, waiting } = this.load();
+    const { slots, busy, waiting, reserved = 0 } = this.load();
     // `busy` counts this worker's calls once they reached the upstream pool; `#sending` counts them already.
-    return waiting === 0 && Math.max(busy, this.#sending) < Math.min(slots, this.maxInFlight);
+    const own = Math.min(slots - reserved, this.maxInFlight);
+    return waiting === 0 && this.#sending < own && Math.max(busy, this.#sending) < slots;
   }
 
   /** Waits for a free model slot and takes it; call the returned function when the model call ended. */
