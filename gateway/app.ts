@@ -17,6 +17,7 @@ import { metricsRoute } from "./routes/metrics.ts";
 import { mistralBatchJobsRoute } from "./routes/mistral-batch-jobs.ts";
 import { modelsRoute } from "./routes/models.ts";
 import { ocrRoute } from "./routes/ocr.ts";
+import { ocrJobsRoute } from "./routes/ocr-jobs.ts";
 import { tasksRoute } from "./routes/tasks.ts";
 import { webRoutes } from "./web/web-routes.ts";
 
@@ -54,6 +55,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   app.route("/", chatCompletionsRoute(deps));
   app.route("/", tasksRoute(deps));
   app.route("/", ocrRoute(deps));
+  if (deps.jobs) app.route("/", ocrJobsRoute(deps, deps.jobs));
   if (deps.batches) {
     app.route("/", filesRoute(deps, deps.batches.stores));
     app.route("/", batchesRoute(deps, deps.batches.stores));

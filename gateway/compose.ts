@@ -7,6 +7,7 @@ import { RateLimiter } from "./auth/rate-limiter.ts";
 import type { ChatBackend } from "./backends/backend.ts";
 import { EmbeddedChatBackend } from "./backends/embedded-chat-backend.ts";
 import { VllmBackend } from "./backends/vllm-backend.ts";
+import { startBatchRuntime } from "./batches/batch-runtime.ts";
 import { createResultCache } from "./cache/create-result-cache.ts";
 import { ModelNames } from "./chat/model-names.ts";
 import type { GatewayConfig } from "./config/schema.ts";
@@ -16,6 +17,7 @@ import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
 import type { ImageLimits } from "./images/image-limits.ts";
+import { startJobs } from "./jobs/jobs-runtime.ts";
 import { createReplicaReachabilityLog } from "./logging/replica-reachability-log.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
@@ -95,7 +97,12 @@ function vllmBackends(
     maxTokensCap: config.MAX_TOKENS_CAP,
     load: () => {
       const { available, inFlight } = client.pool.load();
-      return { slots: available * config.JOB_PAGES_PER_REPLICA, busy: inFlight, waiting: client.pool.queued };
+      return {
+        slots: available * config.JOB_PAGES_PER_REPLICA,
+        reserved: available * config.JOB_RESERVED_SLOTS,
+        busy: inFlight,
+        waiting: client.pool.queued,
+      };
     },
     generate: async (body, context) => {
       const started = performance.now();
@@ -183,7 +190,7 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
   redis?.onChange((up) => metrics.redisUp.set(up ? 1 : 0));
   // Start with shared state when Redis answers soon; otherwise serve without it until it does.
   await redis?.waitUntilUp(2_000);
-  return {
+  const deps: AppDependencies = {
     config,
     logger,
     backend: chat,
@@ -230,4 +237,7 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     sampling: { ...profile.sampling },
     metrics,
   };
+  if (config.JOBS_ENABLED) deps.jobs = await startJobs(deps);
+  if (config.JOBS_ENABLED) deps.batches = await startBatchRuntime(config, deps, metrics, logger);
+  return deps;
 }

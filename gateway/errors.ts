@@ -54,6 +54,8 @@ export const PermissionDeniedError = errorClass("PermissionDeniedError", 403, "p
 export const NotFoundError = errorClass("NotFoundError", 404, "not_found_error");
 /** 405: a known path asked with a method it does not serve; carries `allow`. */
 export const MethodNotAllowedError = errorClass("MethodNotAllowedError", 405, "invalid_request_error");
+/** 409: the resource is not in a state that allows this (e.g. cancelling a finished job). */
+export const ConflictError = errorClass("ConflictError", 409, "invalid_request_error");
 /** 413: body, file or image over a configured limit. */
 export const PayloadTooLargeError = errorClass("PayloadTooLargeError", 413, "invalid_request_error");
 /** 415: a media type the gateway cannot read. */

@@ -2,7 +2,6 @@ import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
-import { startBatchRuntime } from "./batches/batch-runtime.ts";
 import { startDependencies } from "./startup.ts";
 
 /** Stops accepting connections, lets in-flight requests finish until the grace period ends, then cuts them. */
@@ -39,13 +38,6 @@ function describeListenError(error: NodeJS.ErrnoException, host: string, port: n
 /** Starts the gateway from the environment and `--flag` overrides, until SIGTERM/SIGINT. */
 export async function runServer(argv: readonly string[]): Promise<void> {
   const { config, logger, deps } = await startDependencies(argv, process.stdout, "ocr-gateway");
-  try {
-    if (config.JOBS_ENABLED) deps.batches = await startBatchRuntime(config, deps, deps.metrics, logger);
-  } catch (error) {
-    logger.fatal({ code: (error as { code?: string }).code }, (error as Error).message);
-    process.stderr.write(`ocr-gateway: cannot start the batch store: ${(error as Error).message}\n`);
-    process.exit(1);
-  }
   const app = createApp(deps);
   if (deps.authenticator.open) {
     logger.warn(
@@ -71,6 +63,7 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     logger.info({ signal }, "shutting down");
     await shutdownGracefully(server, config.SHUTDOWN_GRACE_MS);
     await deps.batches?.close();
+    await deps.jobs?.close();
     await deps.backend.close();
     await deps.pdf.close();
     await deps.redis?.close();

@@ -2,14 +2,15 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/schema.ts";
-import { spareCapacityGate } from "../jobs/worker/capacity-gate.ts";
+import type { JobsRuntime } from "../jobs/jobs-runtime.ts";
+import { ModelSlots } from "../jobs/worker/capacity-gate.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { BackendLoad } from "../ocr/ocr-backend.ts";
+import { ocrJobWebhooks } from "../webhooks/ocr-job-webhooks.ts";
 import { createWebhookSender } from "../webhooks/send-webhook.ts";
 import { WebhookDispatcher } from "../webhooks/webhook-dispatcher.ts";
 import { createWebhookSigner } from "../webhooks/webhook-signer.ts";
 import type { BatchLifecycleOptions } from "./batch-lifecycle.ts";
-import { createBatchMetrics } from "./batch-metrics.ts";
 import { type BatchStores, openBatchStores } from "./batch-stores.ts";
 import { BatchWorker } from "./batch-worker.ts";
 import { openPostgresClient } from "./postgres-client.ts";
@@ -41,7 +42,7 @@ function openDatabase(config: GatewayConfig): SqlClient {
  */
 export async function startBatchRuntime(
   config: GatewayConfig,
-  deps: BatchLineDependencies,
+  deps: BatchLineDependencies & { jobs?: JobsRuntime | undefined },
   metrics: GatewayMetrics,
   logger: Logger,
 ): Promise<BatchRuntime> {
@@ -52,7 +53,6 @@ export async function startBatchRuntime(
   }
   const db = openDatabase(config);
   const stores = await openBatchStores(db);
-  const counters = createBatchMetrics(metrics.registry);
   const lifecycle: BatchLifecycleOptions = {
     maxLines: config.BATCH_MAX_LINES,
     resultTtlMs: config.JOB_RESULT_TTL,
@@ -63,12 +63,12 @@ export async function startBatchRuntime(
     deps,
     lifecycle,
     concurrency: config.BATCH_CONCURRENCY,
-    capacity: spareCapacityGate(() => deps.ocr.load?.() ?? UNTHROTTLED, config.BATCH_CONCURRENCY),
+    capacity: new ModelSlots(() => deps.ocr.load?.() ?? UNTHROTTLED, config.BATCH_CONCURRENCY, 0),
     leaseMs: config.JOB_LEASE_MS,
     pollMs: config.JOB_POLL_MS,
     maxAttempts: config.JOB_MAX_ATTEMPTS,
     logger,
-    onLine: (outcome) => counters.lines.inc({ outcome }),
+    onLine: (outcome) => metrics.jobUnits.inc({ kind: "batch_line", outcome }),
   });
   if (config.JOB_WORKER) worker.start();
   let dispatcher: WebhookDispatcher | undefined;
@@ -91,9 +91,10 @@ export async function startBatchRuntime(
       pollMs: Math.min(1_000, config.JOB_POLL_MS),
       leaseMs: config.WEBHOOK_TIMEOUT_MS * 2,
       logger,
-      onAttempt: (outcome) => counters.webhooks.inc({ outcome }),
+      onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
     });
     if (config.JOB_WORKER) dispatcher.start();
+    deps.jobs?.worker?.onJobEnded(ocrJobWebhooks(stores.webhooks, config.WEBHOOK_URL));
   }
   return {
     stores,

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { BadRequestError, NotFoundError } from "../errors.ts";
-import { checkWebhookUrl } from "../webhooks/check-webhook-url.ts";
-import { ConflictError } from "./batch-errors.ts";
+import { checkWebhookUrlOption } from "../webhooks/check-webhook-url.ts";
 import type { BatchEndpoint, BatchRecord } from "./batch-record.ts";
+import { assertCanMoveTo } from "./batch-status.ts";
 import type { BatchStores } from "./batch-stores.ts";
 
 /** OpenAI's metadata limits: 16 pairs, keys up to 64 characters, values up to 512. */
@@ -29,20 +29,6 @@ export interface BatchServiceOptions {
   webhooksEnabled: boolean;
 }
 
-function checkedWebhookUrl(url: string | null, options: BatchServiceOptions): string | null {
-  if (url === null) return null;
-  if (!options.webhooksEnabled) {
-    throw new BadRequestError(
-      "webhooks_not_configured",
-      "Set WEBHOOK_SECRET on the gateway to use `webhook_url`.",
-      {
-        param: "webhook_url",
-      },
-    );
-  }
-  return checkWebhookUrl(url, options.allowedPrivateHosts);
-}
-
 /**
  * Creates a batch in `validating` (the worker reads its input file next) after checking what can be checked
  * now: the input file exists, belongs to the caller and is a batch input; the webhook URL passes the SSRF
@@ -62,7 +48,7 @@ export async function createBatch(
       param: "input_file_id",
     });
   }
-  const webhookUrl = checkedWebhookUrl(input.webhook_url, options);
+  const webhookUrl = checkWebhookUrlOption(input.webhook_url, options);
   const now = Math.floor(Date.now() / 1000);
   const batch: BatchRecord = {
     id: `batch_${randomBytes(12).toString("hex")}`,
@@ -109,9 +95,7 @@ export async function cancelBatch(stores: BatchStores, owner: string, id: string
   for (;;) {
     const batch = await getBatch(stores, owner, id);
     if (batch.status === "cancelling" || batch.status === "cancelled") return batch;
-    if (batch.status !== "validating" && batch.status !== "in_progress") {
-      throw new ConflictError("batch_not_cancellable", `The batch is already ${batch.status}.`);
-    }
+    assertCanMoveTo(batch.status, "cancelling");
     const next: BatchRecord = {
       ...batch,
       status: "cancelling",

@@ -1,4 +1,4 @@
-import { ConflictError } from "./batch-errors.ts";
+import { ConflictError } from "../errors.ts";
 
 /** OpenAI's batch statuses. */
 export const BATCH_STATUSES = [
@@ -16,12 +16,13 @@ export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 /**
  * The status machine: validating → in_progress → finalizing → completed / expired; validating → failed
- * (an invalid input file); validating / in_progress → cancelling → cancelled. Expiry and cancellation both
- * pass through a state in which the partial output files are written.
+ * (an invalid input file); validating / in_progress → cancelling → cancelled. `finalizing` lasts as long as
+ * the transaction that writes the output files, so callers see its timestamp (`finalizing_at`) rather than
+ * the status itself.
  */
 const NEXT: Record<BatchStatus, readonly BatchStatus[]> = {
-  validating: ["in_progress", "failed", "cancelling"],
-  in_progress: ["finalizing", "cancelling"],
+  validating: ["in_progress", "failed", "cancelling", "expired"],
+  in_progress: ["finalizing", "cancelling", "expired"],
   finalizing: ["completed", "expired", "failed"],
   cancelling: ["cancelled"],
   completed: [],
@@ -30,17 +31,9 @@ const NEXT: Record<BatchStatus, readonly BatchStatus[]> = {
   cancelled: [],
 };
 
-export function canMoveTo(from: BatchStatus, to: BatchStatus): boolean {
-  return NEXT[from].includes(to);
-}
-
-export function isTerminal(status: BatchStatus): boolean {
-  return NEXT[status].length === 0;
-}
-
 /** Throws a 409 when a caller asks for a move the machine forbids (e.g. cancelling a completed batch). */
 export function assertCanMoveTo(from: BatchStatus, to: BatchStatus): void {
-  if (!canMoveTo(from, to)) {
+  if (!NEXT[from].includes(to)) {
     throw new ConflictError("invalid_batch_status", `A batch that is ${from} cannot become ${to}.`);
   }
 }

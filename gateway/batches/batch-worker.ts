@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { CapacityGate } from "../jobs/worker/capacity-gate.ts";
+import type { ModelSlots } from "../jobs/worker/capacity-gate.ts";
 import { advanceBatches, type BatchLifecycleOptions } from "./batch-lifecycle.ts";
 import { succeeded } from "./batch-line-result.ts";
 import type { ClaimedLine } from "./batch-line-store.ts";
@@ -15,15 +15,15 @@ export interface BatchWorkerOptions {
   /** Lines this replica runs at once (BATCH_CONCURRENCY). */
   concurrency: number;
   /** Lets lines use only the model slots interactive requests leave free (the job worker's gate). */
-  capacity: CapacityGate;
+  capacity: ModelSlots;
   /** How long a claimed line stays reserved without a renewal (JOB_LEASE_MS). */
   leaseMs: number;
   pollMs: number;
   /** Tries of a line that keeps failing transiently before its last error becomes its result. */
   maxAttempts: number;
   logger: Logger;
-  /** Counts lines by outcome for metrics. */
-  onLine?: (outcome: "completed" | "failed" | "retried") => void;
+  /** Counts settled lines by outcome for metrics (the job units' outcomes: done, failed, retry). */
+  onLine?: (outcome: "done" | "failed" | "retry") => void;
 }
 
 interface InFlight {
@@ -112,6 +112,7 @@ export class BatchWorker {
     try {
       const batch = await this.batch(line.batch_id);
       if (!batch) return;
+      const release = await this.options.capacity.acquire(signal);
       const result = await runBatchLine(deps, {
         endpoint: batch.endpoint,
         custom_id: line.custom_id,
@@ -119,9 +120,9 @@ export class BatchWorker {
         model: batch.model,
         requestId,
         signal,
-      });
+      }).finally(release);
       const ok = succeeded(result);
-      if (await stores.lines.checkpoint(line, result, ok)) onLine?.(ok ? "completed" : "failed");
+      if (await stores.lines.checkpoint(line, result, ok)) onLine?.(ok ? "done" : "failed");
     } catch (error) {
       if (signal.aborted) {
         await stores.lines.release(line, Date.now()).catch(() => {});
@@ -142,7 +143,7 @@ export class BatchWorker {
         "batch line will be retried",
       );
       await stores.lines.release(line, Date.now() + backoffMs);
-      onLine?.("retried");
+      onLine?.("retry");
     }
   }
 }

@@ -9,6 +9,7 @@ import type { ModelNames } from "../chat/model-names.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import type { OpenPdfFn } from "../documents/pdf-render-pool.ts";
 import type { RemoteFileFetcher } from "../fetching/fetch-remote-file.ts";
+import type { JobsRuntime } from "../jobs/jobs-runtime.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { OcrBackend } from "../ocr/ocr-backend.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
@@ -44,7 +45,9 @@ export interface AppDependencies {
   sampling: SamplingDefaults;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** Files, batches and webhooks (started by the HTTP server; absent in the MCP stdio and eval entry points). */
+  /** Durable async jobs (store, worker); undefined with `JOBS_ENABLED=false`. */
+  jobs?: JobsRuntime | undefined;
+  /** Files, batches and webhooks ; undefined with `JOBS_ENABLED=false`. */
   batches?: BatchRuntime | undefined;
 }
 

@@ -123,6 +123,30 @@ export function createGatewayMetrics() {
       labelNames: ["replica"] as const,
       registers,
     }),
+    jobs: new Gauge({
+      name: "ocr_gateway_jobs",
+      help: "Jobs in the job store, by status (sampled).",
+      labelNames: ["status"] as const,
+      registers,
+    }),
+    jobQueueDepth: new Gauge({
+      name: "ocr_gateway_job_units_queued",
+      help: "Units of work (pages, batch lines…) not yet settled, by kind (sampled).",
+      labelNames: ["kind"] as const,
+      registers,
+    }),
+    jobUnits: new Counter({
+      name: "ocr_gateway_job_units_total",
+      help: "Units of work settled by this process, by kind and outcome (done, failed, retry); rate() gives pages/s.",
+      labelNames: ["kind", "outcome"] as const,
+      registers,
+    }),
+    webhookDeliveries: new Counter({
+      name: "ocr_gateway_webhook_deliveries_total",
+      help: "Webhook delivery attempts, by outcome (delivered, failed, retrying, gave_up).",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
   };
 }
 

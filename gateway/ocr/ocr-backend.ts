@@ -43,6 +43,8 @@ export interface BackendLoad {
   busy: number;
   /** Calls waiting in the gateway for a slot. */
   waiting: number;
+  /** Slots background work leaves free for interactive calls, so those never queue behind it. */
+  reserved?: number;
 }
 
 /**

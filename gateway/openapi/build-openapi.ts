@@ -1,4 +1,6 @@
 import { apiPaths } from "./api-paths.ts";
+import { batchPaths } from "./batch-paths.ts";
+import { ocrJobPaths } from "./ocr-job-paths.ts";
 import { ERROR_RESPONSES, type Operation } from "./operation-parts.ts";
 import {
   chatRequestJsonSchema,
@@ -18,6 +20,8 @@ export interface OpenApiOptions {
   mcpEnabled: boolean;
   /** /v1 and /mcp answer 429 `rate_limited` beyond `RATE_LIMIT_PER_MINUTE`. */
   rateLimited: boolean;
+  /** `/v1/ocr/jobs` is served (`JOBS_ENABLED`). */
+  jobsEnabled?: boolean;
 }
 
 const HEADER_REFS: Record<string, string> = { "retry-after": "RetryAfter", allow: "Allow" };
@@ -34,16 +38,21 @@ carries \`x-request-id\`.`;
  */
 export function buildOpenApiDocument(options: OpenApiOptions): Record<string, unknown> {
   const credentials = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+  const secured = (operation: Operation) =>
+    options.authRequired ? { ...operation, security: credentials } : operation;
+  const authErrors = [
+    ...(options.authRequired ? ["Unauthorized"] : []),
+    ...(options.rateLimited ? ["TooManyRequests"] : []),
+  ];
   const paths = apiPaths({
-    secured: (operation: Operation) =>
-      options.authRequired ? { ...operation, security: credentials } : operation,
-    authErrors: [
-      ...(options.authRequired ? ["Unauthorized"] : []),
-      ...(options.rateLimited ? ["TooManyRequests"] : []),
-    ],
+    secured,
+    authErrors,
     metricsSecurity: options.metricsTokenRequired ? [{ metricsToken: [] }] : [],
     mcpEnabled: options.mcpEnabled,
   });
+  if (!options.mcpEnabled) delete paths["/mcp"];
+  if (options.jobsEnabled)
+    Object.assign(paths, ocrJobPaths(secured, authErrors), batchPaths(secured, authErrors));
 
   const errorResponses = Object.fromEntries(
     Object.entries(ERROR_RESPONSES).map(([name, { description, headers: extra = [] }]) => {
@@ -72,6 +81,8 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
       { name: "OCR", description: "Document reading with tasks." },
       { name: "OpenAI", description: "OpenAI-compatible endpoints." },
       { name: "MCP", description: "Model Context Protocol for agents." },
+      { name: "Jobs", description: "Durable async OCR jobs." },
+      { name: "Batches", description: "OpenAI Files and Batches, Mistral batch jobs." },
       { name: "Operations", description: "Health, readiness, metrics and this reference." },
     ],
     paths,

@@ -10,13 +10,14 @@ import { assetLoader, DOCS_CSP, DOCS_HTML } from "./docs-page.ts";
  * (Swagger UI served from the installed package, no CDN). Neither needs credentials: they describe the API,
  * they do not use it.
  */
-export function openApiRoutes({ config, authenticator }: AppDependencies) {
+export function openApiRoutes({ config, authenticator, jobs }: AppDependencies) {
   const document = buildOpenApiDocument({
     version: gatewayVersion(),
     authRequired: !authenticator.open,
     metricsTokenRequired: config.METRICS_TOKEN != null,
     mcpEnabled: config.MCP_ENABLED,
     rateLimited: config.RATE_LIMIT_PER_MINUTE > 0,
+    jobsEnabled: jobs !== undefined,
   });
   const loadAsset = assetLoader();
 

@@ -18,3 +18,24 @@ export function checkWebhookUrl(raw: string, allowedPrivateHosts: readonly strin
     );
   }
 }
+
+/**
+ * A caller's optional `webhook_url`, checked: refused (400 `webhooks_not_configured`) when the gateway has no
+ * WEBHOOK_SECRET to sign events with, else checked by `checkWebhookUrl`.
+ */
+export function checkWebhookUrlOption(
+  url: string | null | undefined,
+  options: { webhooksEnabled: boolean; allowedPrivateHosts: readonly string[] },
+): string | null {
+  if (url == null) return null;
+  if (!options.webhooksEnabled) {
+    throw new BadRequestError(
+      "webhooks_not_configured",
+      "Set WEBHOOK_SECRET on the gateway to use `webhook_url`.",
+      {
+        param: "webhook_url",
+      },
+    );
+  }
+  return checkWebhookUrl(url, options.allowedPrivateHosts);
+}

@@ -12,8 +12,8 @@ export interface WebhookDispatcherOptions {
   /** How long a claimed delivery is reserved for this replica (longer than one attempt's timeout). */
   leaseMs: number;
   logger: Logger;
-  /** Counts attempts by outcome (`delivered`, `retrying`, `failed`). */
-  onAttempt?: (outcome: "delivered" | "retrying" | "failed") => void;
+  /** Counts attempts by outcome: `delivered`, `retrying` (failed, tried again later), `gave_up` (failed, final). */
+  onAttempt?: (outcome: "delivered" | "retrying" | "gave_up") => void;
 }
 
 /**
@@ -75,7 +75,7 @@ export class WebhookDispatcher {
       ? null
       : nextWebhookAttempt(retry, delivery.created_at, attempts.length, at.getTime());
     await store.recordAttempt(delivery.id, attempts, next === null ? "failed" : "pending", next);
-    this.options.onAttempt?.(next === null ? "failed" : "retrying");
+    this.options.onAttempt?.(next === null ? "gave_up" : "retrying");
     logger.info(
       {
         event: delivery.id,

@@ -9,6 +9,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "ocr.job.completed",
   "ocr.job.failed",
   "ocr.job.cancelled",
+  "ocr.job.expired",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -23,10 +24,18 @@ export interface WebhookEvent {
   data: { id: string };
 }
 
-/** Builds the event for `subjectId` (a batch or job id) reaching the state its `type` names. */
-export function buildWebhookEvent(type: WebhookEventType, subjectId: string, at: Date): WebhookEvent {
+/**
+ * Builds the event for `subjectId` (a batch or job id) reaching the state its `type` names. Pass `id` to make
+ * it deterministic, so that recording the same state change twice yields one event.
+ */
+export function buildWebhookEvent(
+  type: WebhookEventType,
+  subjectId: string,
+  at: Date,
+  id?: string,
+): WebhookEvent {
   return {
-    id: `evt_${randomBytes(12).toString("hex")}`,
+    id: id ?? `evt_${randomBytes(12).toString("hex")}`,
     object: "event",
     type,
     created_at: Math.floor(at.getTime() / 1000),

@@ -21,17 +21,20 @@ function toDelivery(row: SqlRow): WebhookDelivery {
 export class WebhookStore {
   constructor(private readonly db: SqlClient) {}
 
-  /** Records an event to deliver now; pass the transaction that ends the job so both commit together. */
+  /**
+   * Records an event to deliver now; pass the transaction that ends the job so both commit together. With an
+   * `eventId`, recording the same event again (a listener run twice) changes nothing.
+   */
   async enqueue(
-    event: { owner: string; subjectId: string; type: WebhookEventType; url: string },
+    event: { owner: string; subjectId: string; type: WebhookEventType; url: string; eventId?: string },
     db: SqlClient = this.db,
     now = new Date(),
   ): Promise<WebhookDelivery> {
-    const body = buildWebhookEvent(event.type, event.subjectId, now);
+    const body = buildWebhookEvent(event.type, event.subjectId, now, event.eventId);
     await db.run(
       `INSERT INTO gateway_webhook_deliveries
          (id, owner, subject_id, type, url, payload, status, attempts, created_at, next_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', '[]', ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', '[]', ?, ?) ON CONFLICT (id) DO NOTHING`,
       [
         body.id,
         event.owner,

@@ -61,7 +61,7 @@ async function finished(url: string, batchId: string) {
 
 async function linesCompleted(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const match = /ocr_gateway_batch_lines_total\{outcome="completed"\} (\d+)/.exec(text);
+  const match = /ocr_gateway_job_units_total\{kind="batch_line",outcome="done"\} (\d+)/.exec(text);
   return Number(match?.[1] ?? 0);
 }
 

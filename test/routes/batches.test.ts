@@ -1,9 +1,6 @@
 import OpenAI, { NotFoundError, toFile } from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ocrBatchLines, parseJsonl, pollUntil, toJsonl } from "../support/batch-fixtures.ts";
-import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../support/postgres-database.ts";
-import { VllmEmulator } from "../support/vllm-emulator/index.ts";
+import { describe, expect, it } from "vitest";
+import { ocrBatchLines, parseJsonl, pollUntil, toJsonl, useBatchGateway } from "../support/batch-fixtures.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: output lines are checked field by field
 type Json = any;
@@ -13,26 +10,9 @@ const KEY_A = "sk-batch-owner-a";
 const KEY_B = "sk-batch-owner-b";
 
 describe.each(["sqlite", "postgres"] as const)("OpenAI Files and Batches on %s", (store) => {
-  let emulator: VllmEmulator;
-  let gateway: RunningGateway;
-  let database: TestDatabase | undefined;
-  const client = (key = KEY_A) => new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-
-  beforeAll(async () => {
-    emulator = await VllmEmulator.start();
-    database = store === "postgres" ? await createTestDatabase() : undefined;
-    gateway = await startGateway({
-      VLLM_URL: emulator.url,
-      API_KEYS: `${KEY_A},${KEY_B}`,
-      JOB_POLL_MS: "50",
-      ...(database ? { DATABASE_URL: database.url } : {}),
-    });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await emulator?.close();
-    await database?.drop();
-  });
+  const bed = useBatchGateway(store, { API_KEYS: `${KEY_A},${KEY_B}` });
+  const client = (key = KEY_A) =>
+    new OpenAI({ apiKey: key, baseURL: `${bed.gateway.url}/v1`, maxRetries: 0 });
 
   async function runToEnd(batchId: string, key = KEY_A) {
     return pollUntil(
@@ -42,8 +22,8 @@ describe.each(["sqlite", "postgres"] as const)("OpenAI Files and Batches on %s",
   }
 
   it("runs an /v1/ocr batch end to end with the SDK: every line once, in the output file", async () => {
-    emulator.reset();
-    emulator.setDefaultAnswer(() => ({ text: "TOTAL: 9.00" }));
+    bed.emulator.reset();
+    bed.emulator.setDefaultAnswer(() => ({ text: "TOTAL: 9.00" }));
     const openai = client();
     const input = await openai.files.create({
       file: await toFile(Buffer.from(toJsonl(ocrBatchLines(3))), "receipts.jsonl"),
@@ -70,7 +50,7 @@ describe.each(["sqlite", "postgres"] as const)("OpenAI Files and Batches on %s",
     expect(done.in_progress_at).toEqual(expect.any(Number));
     expect(done.completed_at).toEqual(expect.any(Number));
     expect(done.error_file_id).toBeNull();
-    expect(emulator.chatRequests).toHaveLength(3);
+    expect(bed.emulator.chatRequests).toHaveLength(3);
 
     const output = parseJsonl(
       await (await openai.files.content(done.output_file_id as string)).text(),
@@ -95,8 +75,8 @@ describe.each(["sqlite", "postgres"] as const)("OpenAI Files and Batches on %s",
   });
 
   it("answers bad lines like the synchronous route, in the error file, and runs the rest", async () => {
-    emulator.reset();
-    emulator.setDefaultAnswer(() => ({ text: "hello" }));
+    bed.emulator.reset();
+    bed.emulator.setDefaultAnswer(() => ({ text: "hello" }));
     const openai = client();
     const lines = [
       {
@@ -144,7 +124,7 @@ describe.each(["sqlite", "postgres"] as const)("OpenAI Files and Batches on %s",
       ["too-long", 400, "max_tokens_too_large"],
       ["no-messages", 400, "invalid_request"],
     ]);
-    expect(emulator.chatRequests).toHaveLength(1);
+    expect(bed.emulator.chatRequests).toHaveLength(1);
   });
 
   it("fails a batch whose input file is malformed, naming the lines", async () => {
@@ -194,8 +174,8 @@ describe.each(["sqlite", "postgres"] as const)("OpenAI Files and Batches on %s",
   });
 
   it("cancels a running batch: cancelling, then cancelled with the lines done so far", async () => {
-    emulator.reset();
-    emulator.setDefaultAnswer(() => ({ text: "slow page", firstTokenDelayMs: 1500 }));
+    bed.emulator.reset();
+    bed.emulator.setDefaultAnswer(() => ({ text: "slow page", firstTokenDelayMs: 1500 }));
     const openai = client();
     const input = await openai.files.create({
       file: await toFile(Buffer.from(toJsonl(ocrBatchLines(20))), "many.jsonl"),
@@ -217,7 +197,7 @@ describe.each(["sqlite", "postgres"] as const)("OpenAI Files and Batches on %s",
     expect(done.status).toBe("cancelled");
     expect(done.cancelled_at).toEqual(expect.any(Number));
     expect(done.request_counts?.completed).toBeLessThan(20);
-    expect(emulator.chatRequests.length).toBeLessThan(20);
+    expect(bed.emulator.chatRequests.length).toBeLessThan(20);
     await expect(openai.batches.cancel((await runToEnd(batch.id)).id)).resolves.toMatchObject({
       status: "cancelled",
     });

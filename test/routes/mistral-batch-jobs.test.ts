@@ -1,10 +1,7 @@
 import { Mistral } from "@mistralai/mistralai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseJsonl, pollUntil } from "../support/batch-fixtures.ts";
+import { describe, expect, it } from "vitest";
+import { parseJsonl, pollUntil, useBatchGateway } from "../support/batch-fixtures.ts";
 import { receiptDataUrl } from "../support/fixtures.ts";
-import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../support/postgres-database.ts";
-import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: output lines are checked field by field
 type Json = any;
@@ -24,31 +21,13 @@ async function readStream(stream: ReadableStream<Uint8Array>): Promise<string> {
 }
 
 describe.each(["sqlite", "postgres"] as const)("Mistral batch jobs on %s", (store) => {
-  let emulator: VllmEmulator;
-  let gateway: RunningGateway;
-  let database: TestDatabase | undefined;
+  const bed = useBatchGateway(store, { API_KEYS: "sk-mistral" });
   const client = () =>
-    new Mistral({ apiKey: "sk-mistral", serverURL: gateway.url, retryConfig: { strategy: "none" } });
-
-  beforeAll(async () => {
-    emulator = await VllmEmulator.start();
-    database = store === "postgres" ? await createTestDatabase() : undefined;
-    gateway = await startGateway({
-      VLLM_URL: emulator.url,
-      API_KEYS: "sk-mistral",
-      JOB_POLL_MS: "50",
-      ...(database ? { DATABASE_URL: database.url } : {}),
-    });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await emulator?.close();
-    await database?.drop();
-  });
+    new Mistral({ apiKey: "sk-mistral", serverURL: bed.gateway.url, retryConfig: { strategy: "none" } });
 
   it("uploads, creates an /v1/ocr job, follows it to SUCCESS and downloads the output", async () => {
-    emulator.reset();
-    emulator.setDefaultAnswer(() => ({ text: "BOOK TA .K" }));
+    bed.emulator.reset();
+    bed.emulator.setDefaultAnswer(() => ({ text: "BOOK TA .K" }));
     const mistral = client();
     const uploaded = await mistral.files.upload({
       file: { fileName: "docs.jsonl", content: Buffer.from(mistralOcrLines(2)) },
@@ -91,8 +70,8 @@ describe.each(["sqlite", "postgres"] as const)("Mistral batch jobs on %s", (stor
     ) as Json[];
     expect(output.map((line) => line.custom_id)).toEqual(["doc-0", "doc-1"]);
     expect(output[0].response.body.pages[0].markdown).toBe("BOOK TA .K");
-    expect(emulator.chatRequests).toHaveLength(2);
-    expect(emulator.chatRequests[0]?.body).toMatchObject({ model: "tencent/HunyuanOCR" });
+    expect(bed.emulator.chatRequests).toHaveLength(2);
+    expect(bed.emulator.chatRequests[0]?.body).toMatchObject({ model: "tencent/HunyuanOCR" });
 
     const listed = await mistral.batch.jobs.list({ page: 0, pageSize: 10 });
     expect(listed.total).toBeGreaterThanOrEqual(1);
@@ -100,8 +79,8 @@ describe.each(["sqlite", "postgres"] as const)("Mistral batch jobs on %s", (stor
   });
 
   it("cancels a job: CANCELLATION_REQUESTED, then CANCELLED", async () => {
-    emulator.reset();
-    emulator.setDefaultAnswer(() => ({ text: "slow", firstTokenDelayMs: 1500 }));
+    bed.emulator.reset();
+    bed.emulator.setDefaultAnswer(() => ({ text: "slow", firstTokenDelayMs: 1500 }));
     const mistral = client();
     const uploaded = await mistral.files.upload({
       file: { fileName: "many.jsonl", content: Buffer.from(mistralOcrLines(12)) },

@@ -1,4 +1,8 @@
+import { afterAll, beforeAll } from "vitest";
 import { receiptDataUrl } from "./fixtures.ts";
+import { type RunningGateway, startGateway } from "./gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "./postgres-database.ts";
+import { VllmEmulator } from "./vllm-emulator/index.ts";
 
 /** OpenAI batch input lines for `/v1/ocr`, each reading a real receipt. */
 export function ocrBatchLines(count: number, extra: (index: number) => Record<string, unknown> = () => ({})) {
@@ -37,4 +41,34 @@ export async function pollUntil<T>(
       throw new Error(`not done in time; last value: ${JSON.stringify(value).slice(0, 500)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+export interface BatchTestBed {
+  emulator: VllmEmulator;
+  gateway: RunningGateway;
+}
+
+/**
+ * An emulator and a gateway for the describe block, on the embedded SQLite store or on a fresh PostgreSQL
+ * database (dropped afterwards).
+ */
+export function useBatchGateway(store: "sqlite" | "postgres", env: Record<string, string>): BatchTestBed {
+  const bed = {} as BatchTestBed;
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    bed.emulator = await VllmEmulator.start();
+    database = store === "postgres" ? await createTestDatabase() : undefined;
+    bed.gateway = await startGateway({
+      VLLM_URL: bed.emulator.url,
+      JOB_POLL_MS: "50",
+      ...(database ? { DATABASE_URL: database.url } : {}),
+      ...env,
+    });
+  });
+  afterAll(async () => {
+    await bed.gateway?.close();
+    await bed.emulator?.close();
+    await database?.drop();
+  });
+  return bed;
 }

@@ -5,7 +5,6 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { createApp } from "../../gateway/app.ts";
-import { startBatchRuntime } from "../../gateway/batches/batch-runtime.ts";
 import { buildDependencies } from "../../gateway/compose.ts";
 import { loadConfig } from "../../gateway/config/load-config.ts";
 import type { AppDependencies } from "../../gateway/http/request-context.ts";
@@ -26,9 +25,14 @@ export interface RunningGateway {
  * is off unless `env` turns it on: tests send the same receipt again and again and expect it read each time.
  */
 export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
-  // Each gateway gets its own embedded store unless the test names one (DATA_DIR or DATABASE_URL).
-  const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "gateway-data-"));
-  const config = loadConfig({ LOG_LEVEL: "debug", CACHE: "off", DATA_DIR: dataDir, ...env });
+  // Each gateway gets its own embedded job store unless the test chose one.
+  const dataDir = env.DATA_DIR ? undefined : mkdtempSync(path.join(tmpdir(), "gateway-data-"));
+  const config = loadConfig({
+    LOG_LEVEL: "debug",
+    CACHE: "off",
+    ...(dataDir ? { DATA_DIR: dataDir } : {}),
+    ...env,
+  });
   let raw = "";
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -39,9 +43,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
       done();
     },
   });
-  const logger = createLogger(config.LOG_LEVEL, sink);
-  const deps = await buildDependencies(config, logger);
-  if (config.JOBS_ENABLED) deps.batches = await startBatchRuntime(config, deps, deps.metrics, logger);
+  const deps = await buildDependencies(config, createLogger(config.LOG_LEVEL, sink));
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
@@ -58,10 +60,11 @@ export async function startGateway(env: Record<string, string>): Promise<Running
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
       await deps.batches?.close();
+      await deps.jobs?.close();
       await deps.backend.close();
       await deps.pdf.close();
       await deps.redis?.close();
-      if (env.DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

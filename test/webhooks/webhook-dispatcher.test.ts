@@ -7,6 +7,7 @@ import path from "node:path";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ocrBatchLines, pollUntil, toJsonl } from "../support/batch-fixtures.ts";
+import { receiptDataUrl } from "../support/fixtures.ts";
 import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 
@@ -139,6 +140,37 @@ describe("signed webhooks", () => {
       });
     } finally {
       await second.close();
+      await receiver.close();
+    }
+  });
+
+  it("POSTs ocr.job.completed when an async OCR job ends", async () => {
+    const receiver = await startReceiver(() => 200);
+    const gateway = await startGateway(env());
+    try {
+      const response = await fetch(`${gateway.url}/v1/ocr/jobs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          document: { type: "image_url", image_url: receiptDataUrl("000") },
+          webhook_url: receiver.url,
+        }),
+      });
+      expect(response.status).toBe(202);
+      const job = (await response.json()) as { id: string };
+      await pollUntil(
+        async () => receiver.received.length,
+        (count) => count >= 1,
+      );
+      const first = receiver.received[0] as Received;
+      const event = await new OpenAI({ apiKey: "unused" }).webhooks.unwrap(
+        first.body,
+        headersOf(first),
+        SECRET,
+      );
+      expect(event).toMatchObject({ object: "event", type: "ocr.job.completed", data: { id: job.id } });
+    } finally {
+      await gateway.close();
       await receiver.close();
     }
   });

@@ -106,6 +106,11 @@ export class PostgresJobStore implements JobStore {
       throw isConnectionFailure(error) ? jobStoreUnavailable(error) : error;
     }
     let broken = false;
+    // A checked-out client whose connection drops emits 'error'; unheard, that would crash the process.
+    const onError = () => {
+      broken = true;
+    };
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const result = await work(client);
@@ -116,6 +121,7 @@ export class PostgresJobStore implements JobStore {
       if (!broken) await client.query("ROLLBACK").catch(() => undefined);
       throw broken ? jobStoreUnavailable(error) : error;
     } finally {
+      client.off("error", onError);
       client.release(broken);
     }
   }

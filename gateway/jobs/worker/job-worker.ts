@@ -92,7 +92,9 @@ export class JobWorker {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#heartbeat = setInterval(() => void this.#renew(), Math.max(50, this.#options.leaseMs / 3));
+    // Renewing also tells a worker soon that a job was cancelled, so the interval is short whatever the lease.
+    const renewEveryMs = Math.max(50, Math.min(2_000, this.#options.leaseMs / 3));
+    this.#heartbeat = setInterval(() => void this.#renew(), renewEveryMs);
     this.#heartbeat.unref();
     this.#loop = this.#run();
   }

@@ -8,6 +8,11 @@ import { SqliteJobStore } from "../../../gateway/jobs/store/sqlite-job-store.ts"
 import { createTestDatabase, type TestDatabase } from "../../support/postgres-database.ts";
 
 const T0 = 1_700_000_000_000;
+
+function must<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("expected a value");
+  return value;
+}
 let serial = 0;
 
 function newJob(overrides: Partial<NewJob> = {}): NewJob {
@@ -104,8 +109,10 @@ describe.each([sqliteBackend(), postgresBackend()])("job store contract ($name)"
     expect(mine.map((unit) => unit.seq)).toEqual([0, 1, 2]);
     expect(mine.every((unit) => unit.attempts === 2)).toBe(true);
     // The first workers lost their leases: their results are refused.
-    expect(await store.settleUnit("worker-a", a[0]!, { kind: "done", result: "late" })).toBe(false);
-    expect(await store.renewLeases("worker-a", [a[1]!.id], 30_000, T0 + 50_000)).toEqual([a[1]!.id]);
+    expect(await store.settleUnit("worker-a", must(a[0]), { kind: "done", result: "late" })).toBe(false);
+    expect(await store.renewLeases("worker-a", [must(a[1]).id], 30_000, T0 + 50_000)).toEqual([
+      must(a[1]).id,
+    ]);
   });
 
   it("checkpoints results and events, then queues the finalize unit exactly once", async () => {
@@ -114,12 +121,12 @@ describe.each([sqliteBackend(), postgresBackend()])("job store contract ($name)"
     );
     const units = await claim(store, "w", 2, T0 + 10_000, ["solo_page"]);
     expect(await claim(store, "w", 1, T0 + 10_000, ["test_finalize"])).toEqual([]);
-    await store.settleUnit("w", units[1]!, {
+    await store.settleUnit("w", must(units[1]), {
       kind: "done",
       result: { text: "p1" },
       event: { event: "page.done", data: { index: 1 } },
     });
-    await store.settleUnit("w", units[0]!, {
+    await store.settleUnit("w", must(units[0]), {
       kind: "failed",
       error: { code: "bad", message: "bad page" },
       event: { event: "page.done", data: { index: 0 } },
@@ -141,7 +148,7 @@ describe.each([sqliteBackend(), postgresBackend()])("job store contract ($name)"
   it("a retried unit waits until its time, keeping its attempt count", async () => {
     const { job } = await store.createJob(newJob({ units: [{ kind: "retry_page", seq: 0, payload: null }] }));
     const [unit] = await claim(store, "w", 1, T0 + 10_000, ["retry_page"]);
-    await store.settleUnit("w", unit!, {
+    await store.settleUnit("w", must(unit), {
       kind: "retry",
       availableAt: T0 + 20_000,
       error: { code: "busy", message: "busy" },
@@ -172,13 +179,13 @@ describe.each([sqliteBackend(), postgresBackend()])("job store contract ($name)"
       await store.finishJob(job.id, { status: "completed", now: T0 + 11_500, resultTtlMs: 1 }),
     ).toBeUndefined();
     expect(await store.getInput(job.id)).toBeUndefined();
-    expect(await store.renewLeases("w", [leased!.id], 30_000, T0 + 11_000)).toEqual([leased!.id]);
+    expect(await store.renewLeases("w", [must(leased).id], 30_000, T0 + 11_000)).toEqual([must(leased).id]);
     expect(await claim(store, "w", 5, T0 + 12_000, ["cancel_page"])).toEqual([]);
     const ended = (await claim(store, "w", 50, T0 + 12_000, [JOB_ENDED_KIND])).filter(
       (unit) => (unit.payload as { id: string }).id === job.id,
     );
     expect(ended).toHaveLength(1);
-    expect(ended[0]!.payload).toMatchObject({ id: job.id, status: "cancelled", owner: "alice" });
+    expect(must(ended[0]).payload).toMatchObject({ id: job.id, status: "cancelled", owner: "alice" });
     expect((await store.eventsAfter(job.id, 0)).at(-1)?.event).toBe("error");
     expect(await store.purgeExpiredResults(T0 + 12_001)).toBeGreaterThanOrEqual(1);
     expect(await store.getJob(job.id)).toBeUndefined();
