@@ -94,6 +94,7 @@ function vllmBackends(
           requestId: context.requestId,
           signal: context.signal,
           onDelta: context.onDelta,
+          onRestart: context.onRestart,
         });
         observer.firstChunk(generation.timeToFirstChunk);
         observer.usage(generation.usage.prompt_tokens, generation.usage.completion_tokens);

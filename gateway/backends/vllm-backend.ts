@@ -2,11 +2,11 @@ import type { ChatRequest } from "../chat/chat-request.ts";
 import { stringifyJsonToBuffer } from "../json/fast-json.ts";
 import { forwardBody } from "../upstream/forward-body.ts";
 import { forwardSse } from "../upstream/forward-sse.ts";
-import { translateUpstreamError } from "../upstream/translate-upstream-error.ts";
+import { isGreedyRequest } from "../upstream/retry-policy.ts";
 import { NO_OBSERVER, type UpstreamObserver, usageOf } from "../upstream/upstream-observer.ts";
 import { type DeadlineSettings, RequestDeadlines } from "../upstream/upstream-timeouts.ts";
 import { usageTap } from "../upstream/usage-tap.ts";
-import { readCapped, type VllmClient } from "../upstream/vllm-client.ts";
+import type { VllmClient } from "../upstream/vllm-client.ts";
 import type { ChatBackend, ChatCallContext, ReadyStatus, UpstreamTiming } from "./backend.ts";
 
 const SSE_HEADERS = {
@@ -65,13 +65,10 @@ export class VllmBackend implements ChatBackend {
         body: stringifyJsonToBuffer(upstreamRequest),
         requestId: context.requestId,
         signal: deadlines.signal,
+        // Nothing has reached the client before `request` returns, so a greedy request may go elsewhere.
+        idempotent: isGreedyRequest(request),
       });
       const timing = { upstreamWaitMs: performance.now() - started };
-      if (upstream.status >= 400) {
-        const text = await readCapped(upstream.body);
-        deadlines.dispose();
-        throw translateUpstreamError(upstream.status, text);
-      }
       const response = streaming
         ? new Response(
             forwardSse(upstream.body, {

@@ -23,7 +23,13 @@ import { pageContentFrom } from "./page-result.ts";
 /** Sends one chat request body upstream (streamed) and collects the answer. */
 export type GenerateFn = (
   body: Record<string, unknown>,
-  context: { requestId: string; signal: AbortSignal; onDelta: (delta: string) => boolean | undefined },
+  context: {
+    requestId: string;
+    signal: AbortSignal;
+    onDelta: (delta: string) => boolean | undefined;
+    /** The generation starts over on another replica: what was streamed so far is void. */
+    onRestart: (reason: string) => void;
+  },
 ) => Promise<Generation>;
 
 export interface VlmOcrBackendOptions {
@@ -124,7 +130,7 @@ export class VlmOcrBackend implements OcrBackend {
     sampling: UpstreamSampling,
     context: PageContext,
   ): Promise<Attempt> {
-    const detector = createLoopDetector();
+    let detector = createLoopDetector();
     const body: Record<string, unknown> = {
       model: this.options.modelId,
       messages: [
@@ -146,6 +152,10 @@ export class VlmOcrBackend implements OcrBackend {
       onDelta: (delta) => {
         context.onDelta(delta);
         return detector.push(delta);
+      },
+      onRestart: (reason) => {
+        detector = createLoopDetector();
+        context.onRetry?.(reason);
       },
     });
     const stoppedEarly = generation.finishReason === "stopped_early";

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { applyModelDefaults } from "../chat/apply-model-defaults.ts";
 import { chatRequestSchema } from "../chat/chat-request.ts";
+import { assertChatSchemasSupported } from "../chat/check-chat-schemas.ts";
 import { inlineRemoteImages } from "../chat/inline-remote-images.ts";
 import { assertMaxTokensWithinCap } from "../chat/max-tokens-cap.ts";
+import { verifyChatImages } from "../chat/verify-chat-images.ts";
 import { clientSignal } from "../http/client-signal.ts";
 import { parseJsonBody } from "../http/parse-json-body.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
@@ -15,16 +17,20 @@ export function chatCompletionsRoute({
   metrics,
   config,
   fetcher,
+  ocr,
 }: AppDependencies) {
   return new Hono<AppEnv>().post("/v1/chat/completions", async (c) => {
     const request = await parseJsonBody(c, chatRequestSchema, config.MAX_BODY_BYTES);
     assertMaxTokensWithinCap(request.max_tokens ?? request.max_completion_tokens, config.MAX_TOKENS_CAP);
+    assertChatSchemasSupported(request);
+    const model = models.resolve(request.model);
     const inlined = await inlineRemoteImages(request, {
       fetcher,
       maxImages: config.MAX_IMAGES_PER_REQUEST,
       signal: clientSignal(c),
     });
-    const resolved = { ...inlined, model: models.resolve(request.model) };
+    await verifyChatImages(inlined, ocr.imageLimits);
+    const resolved = { ...inlined, model };
     const upstreamRequest = config.APPLY_MODEL_DEFAULTS ? applyModelDefaults(resolved, sampling) : resolved;
     const { response, timing } = await backend.chatCompletion(upstreamRequest, {
       requestId: c.get("requestId"),
