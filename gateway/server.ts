@@ -44,6 +44,7 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     await shutdownGracefully(server, config.SHUTDOWN_GRACE_MS);
     await deps.backend.close();
     await deps.pdf.close();
+    await deps.fetcher.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

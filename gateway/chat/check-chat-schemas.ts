@@ -1,4 +1,5 @@
 import { BadRequestError } from "../errors.ts";
+import { parseJsonText } from "../json/fast-json.ts";
 import { checkSchemaSupported } from "../tasks/index.ts";
 import type { ChatRequest } from "./chat-request.ts";
 
@@ -10,7 +11,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function parsedSchema(value: unknown, param: string): unknown {
   if (typeof value !== "string") return value;
   try {
-    return JSON.parse(value);
+    return parseJsonText(value);
   } catch {
     throw new BadRequestError("invalid_schema", `\`${param}\` is not valid JSON.`, { param });
   }

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
-import { isJsonContentType, parseJson, validate } from "../http/parse-json-body.ts";
+import { isJsonContentType, jsonDepthError, parseJson, validate } from "../http/parse-json-body.ts";
 import { readRequestBody } from "../http/read-body.ts";
+import { JsonTooDeepError, parseJsonText } from "../json/fast-json.ts";
 import { type OcrRequest, ocrRequestSchema } from "./ocr-request.ts";
 
 /** Where the document's bytes are: already here (upload), or to be decoded/fetched from a URL. */
@@ -31,8 +32,9 @@ function fromFormValue(name: string, value: string): unknown {
     ((name === "fields" || name === "pages" || name === "timestamps") && looksJson)
   ) {
     try {
-      return JSON.parse(value);
-    } catch {
+      return parseJsonText(value);
+    } catch (error) {
+      if (error instanceof JsonTooDeepError) throw jsonDepthError(error);
       throw new BadRequestError("invalid_request", `Form field \`${name}\` is not valid JSON.`, {
         param: name,
       });

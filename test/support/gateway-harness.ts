@@ -48,6 +48,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
       });
       await deps.backend.close();
       await deps.pdf.close();
+      await deps.fetcher.close();
     },
   };
 }
