@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { clientSignal } from "../http/client-signal.ts";
+import { ocrEventStream } from "../http/ocr-event-stream.ts";
+import { readOcrInput } from "../http/read-ocr-input.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
-import { ocrEventStream } from "../ocr/ocr-event-stream.ts";
 import { prepareOcrJob } from "../ocr/ocr-service.ts";
-import { readOcrInput } from "../ocr/read-ocr-input.ts";
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
