@@ -12,7 +12,7 @@ import { buildOcrResponse, type OcrResponse } from "./ocr-response.ts";
 import type { DocumentSource, OcrEventSink } from "./ocr-types.ts";
 import { runOcr } from "./run-ocr.ts";
 import { requestedTaskName, taskOptionsFrom } from "./task-options.ts";
-import { invalidModelOutput } from "./vlm-ocr-backend.ts";
+import { invalidModelOutput } from "./vllm-page-reader.ts";
 
 /**
  * What the OCR service needs (the app's dependencies satisfy it; tests can pass less). Declared here, not

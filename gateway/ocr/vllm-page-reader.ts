@@ -32,7 +32,7 @@ export type GenerateFn = (
   },
 ) => Promise<Generation>;
 
-export interface VlmOcrBackendOptions {
+export interface VllmPageReaderOptions {
   generate: GenerateFn;
   modelId: string;
   profile: ModelProfile;
@@ -56,12 +56,15 @@ interface Attempt {
   problem?: string;
 }
 
-/** HunyuanOCR through vLLM: the task's prompt and the page image as one chat request per page. */
-export class VlmOcrBackend implements OcrBackend {
-  readonly name = "vllm";
+/**
+ * How `/v1/ocr` reads a page with HunyuanOCR: the task's prompt and the page image as one chat request
+ * (sent through `generate`), the answer checked for loops, truncation and schema violations, retried once
+ * with the task's retry sampling, then parsed. The vLLM backend (`backends/vllm-backend.ts`) uses it.
+ */
+export class VllmPageReader implements Pick<OcrBackend, "imageLimits" | "prepareTask" | "runPage"> {
   readonly imageLimits: ImageLimits;
 
-  constructor(private readonly options: VlmOcrBackendOptions) {
+  constructor(private readonly options: VllmPageReaderOptions) {
     this.imageLimits = options.imageLimits;
   }
 
