@@ -22,7 +22,6 @@ import { createReplicaReachabilityLog } from "./logging/replica-reachability-log
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
-import { VlmOcrBackend } from "./ocr/vlm-ocr-backend.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
 import {
   BUILTIN_PROMPTS_DIR,
@@ -30,7 +29,6 @@ import {
   type ModelProfile,
   type TaskRegistry,
 } from "./tasks/index.ts";
-import { streamChatCompletion } from "./upstream/stream-chat-completion.ts";
 import type { UpstreamObserver } from "./upstream/upstream-observer.ts";
 import { VllmClient } from "./upstream/vllm-client.ts";
 
@@ -87,10 +85,11 @@ function vllmBackends(
     idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
     totalMs: config.UPSTREAM_TOTAL_TIMEOUT_MS,
   };
-  const observer = upstreamMetrics(metrics, "vllm");
-  const chat = new VllmBackend({ client, modelId: config.MODEL, deadlines, observer });
-  const ocr = new VlmOcrBackend({
+  const backend = new VllmBackend({
+    client,
     modelId: config.MODEL,
+    deadlines,
+    observer: upstreamMetrics(metrics, "vllm"),
     profile,
     structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
     imageLimits,
@@ -104,31 +103,8 @@ function vllmBackends(
         waiting: client.pool.queued,
       };
     },
-    generate: async (body, context) => {
-      const started = performance.now();
-      try {
-        const generation = await streamChatCompletion({
-          client,
-          body,
-          deadlines,
-          requestId: context.requestId,
-          signal: context.signal,
-          onDelta: context.onDelta,
-        });
-        observer.firstChunk(generation.timeToFirstChunk);
-        observer.usage(generation.usage.prompt_tokens, generation.usage.completion_tokens);
-        observer.finished("ok", (performance.now() - started) / 1000);
-        return generation;
-      } catch (error) {
-        observer.finished(
-          context.signal.aborted ? "aborted" : "failed",
-          (performance.now() - started) / 1000,
-        );
-        throw error;
-      }
-    },
   });
-  return { chat, ocr };
+  return { chat: backend, ocr: backend };
 }
 
 async function embeddedBackends(

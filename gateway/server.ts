@@ -67,6 +67,7 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     await deps.backend.close();
     await deps.pdf.close();
     await deps.redis?.close();
+    await deps.fetcher.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

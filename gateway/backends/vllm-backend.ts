@@ -1,12 +1,25 @@
 import type { ChatRequest } from "../chat/chat-request.ts";
+import type { ImageLimits } from "../images/image-limits.ts";
 import { stringifyJsonToBuffer } from "../json/fast-json.ts";
+import type {
+  BackendLoad,
+  OcrBackend,
+  PageContext,
+  PreparedTask,
+  TaskCapabilities,
+  TaskOptions,
+} from "../ocr/ocr-backend.ts";
+import type { PageResult, PreparedPage } from "../ocr/ocr-types.ts";
+import { type GenerateFn, VllmPageReader } from "../ocr/vllm-page-reader.ts";
+import type { ModelProfile, StructuredOutputMode, TaskDefinition } from "../tasks/index.ts";
 import { forwardBody } from "../upstream/forward-body.ts";
 import { forwardSse } from "../upstream/forward-sse.ts";
-import { translateUpstreamError } from "../upstream/translate-upstream-error.ts";
+import { isGreedyRequest } from "../upstream/retry-policy.ts";
+import { streamChatCompletion } from "../upstream/stream-chat-completion.ts";
 import { NO_OBSERVER, type UpstreamObserver, usageOf } from "../upstream/upstream-observer.ts";
 import { type DeadlineSettings, RequestDeadlines } from "../upstream/upstream-timeouts.ts";
 import { usageTap } from "../upstream/usage-tap.ts";
-import { readCapped, type VllmClient } from "../upstream/vllm-client.ts";
+import type { VllmClient } from "../upstream/vllm-client.ts";
 import type { ChatBackend, ChatCallContext, ReadyStatus, UpstreamTiming } from "./backend.ts";
 
 const SSE_HEADERS = {
@@ -31,16 +44,80 @@ export interface VllmBackendOptions {
   modelId: string;
   deadlines: DeadlineSettings;
   observer?: UpstreamObserver;
+  /** The model profile whose prompts and sampling `/v1/ocr` uses. */
+  profile: ModelProfile;
+  structuredOutputMode: StructuredOutputMode;
+  /** Bounds for page images sent to the model. */
+  imageLimits: ImageLimits;
+  /** Upper bound for a caller's `max_tokens`. */
+  maxTokensCap: number;
+  /** The upstream pool's load (see `BackendLoad`), for background jobs that only use spare capacity. */
+  load: () => BackendLoad;
 }
 
-/** Forwards chat requests to vLLM and streams its answers back unchanged. */
-export class VllmBackend implements ChatBackend {
+/**
+ * HunyuanOCR on one or more vLLM servers, for every route: chat requests are forwarded and their answers
+ * streamed back unchanged; `/v1/ocr` pages are read with `VllmPageReader`, each generation streamed from vLLM
+ * so that loops can be cut off early and replica failures restarted elsewhere.
+ */
+export class VllmBackend implements ChatBackend, OcrBackend {
   readonly name = "vllm";
   readonly modelId: string;
+  readonly imageLimits: ImageLimits;
+  readonly #reader: VllmPageReader;
 
   constructor(private readonly options: VllmBackendOptions) {
     this.modelId = options.modelId;
+    this.imageLimits = options.imageLimits;
+    this.#reader = new VllmPageReader({
+      generate: this.#generate,
+      modelId: options.modelId,
+      profile: options.profile,
+      structuredOutputMode: options.structuredOutputMode,
+      imageLimits: options.imageLimits,
+      maxTokensCap: options.maxTokensCap,
+    });
   }
+
+  capabilities(): TaskCapabilities {
+    return { available: true, ignoredOptions: [] };
+  }
+
+  load(): BackendLoad {
+    return this.options.load();
+  }
+
+  prepareTask(task: TaskDefinition, options: TaskOptions): PreparedTask {
+    return this.#reader.prepareTask(task, options);
+  }
+
+  runPage(page: PreparedPage, task: PreparedTask, context: PageContext): Promise<PageResult> {
+    return this.#reader.runPage(page, task, context);
+  }
+
+  /** One page's generation, streamed from vLLM and collected, with upstream metrics. */
+  readonly #generate: GenerateFn = async (body, context) => {
+    const observer = this.options.observer ?? NO_OBSERVER;
+    const started = performance.now();
+    try {
+      const generation = await streamChatCompletion({
+        client: this.options.client,
+        body,
+        deadlines: this.options.deadlines,
+        requestId: context.requestId,
+        signal: context.signal,
+        onDelta: context.onDelta,
+        onRestart: context.onRestart,
+      });
+      observer.firstChunk(generation.timeToFirstChunk);
+      observer.usage(generation.usage.prompt_tokens, generation.usage.completion_tokens);
+      observer.finished("ok", (performance.now() - started) / 1000);
+      return generation;
+    } catch (error) {
+      observer.finished(context.signal.aborted ? "aborted" : "failed", (performance.now() - started) / 1000);
+      throw error;
+    }
+  };
 
   async chatCompletion(
     request: ChatRequest,
@@ -65,13 +142,10 @@ export class VllmBackend implements ChatBackend {
         body: stringifyJsonToBuffer(upstreamRequest),
         requestId: context.requestId,
         signal: deadlines.signal,
+        // Nothing has reached the client before `request` returns, so a greedy request may go elsewhere.
+        idempotent: isGreedyRequest(request),
       });
       const timing = { upstreamWaitMs: performance.now() - started };
-      if (upstream.status >= 400) {
-        const text = await readCapped(upstream.body);
-        deadlines.dispose();
-        throw translateUpstreamError(upstream.status, text);
-      }
       const response = streaming
         ? new Response(
             forwardSse(upstream.body, {

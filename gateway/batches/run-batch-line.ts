@@ -2,10 +2,10 @@ import { chatRequestSchema } from "../chat/chat-request.ts";
 import { type ChatPreparationDependencies, prepareChatRequest } from "../chat/prepare-chat-request.ts";
 import { BadRequestError, GatewayError, toErrorEnvelope } from "../errors.ts";
 import { validate } from "../http/parse-json-body.ts";
+import { documentUrl } from "../http/read-ocr-input.ts";
 import type { AppDependencies } from "../http/request-context.ts";
 import { ocrRequestSchema } from "../ocr/ocr-request.ts";
 import { type OcrServiceDependencies, prepareOcrJob } from "../ocr/ocr-service.ts";
-import { documentUrl } from "../ocr/read-ocr-input.ts";
 import { type BatchLineResult, newBatchRequestId } from "./batch-line-result.ts";
 import type { BatchEndpoint } from "./batch-record.ts";
 

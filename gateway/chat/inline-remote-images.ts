@@ -10,7 +10,8 @@ export interface InlineImageOptions {
   signal?: AbortSignal | undefined;
 }
 
-function imageParts(
+/** Every `image_url` part of the request's messages, in order. */
+export function imageParts(
   messages: readonly ChatMessage[],
 ): Array<Extract<ChatContentPart, { type: "image_url" }>> {
   return messages.flatMap((message) =>

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { configSchema, type GatewayConfig } from "./schema.ts";
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
 
 const settingNames = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
 

@@ -139,7 +139,17 @@ export const configSchema = z.object({
   MCP_ALLOWED_ORIGINS: list([]),
   API_KEYS: list([]),
   API_KEYS_FILE: optionalString,
-  JWT_SECRET: optionalString,
+  // RFC 7518 §3.2: an HS256 key shorter than the hash (32 bytes) can be brute-forced offline from one token.
+  JWT_SECRET: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((secret) => Buffer.byteLength(secret) >= 32, {
+        message:
+          "must be at least 32 bytes (HS256 needs a 256-bit key; a shorter one can be guessed from any token). Generate one with `openssl rand -base64 48`.",
+      })
+      .optional(),
+  ),
   JWT_JWKS_URL: optionalString,
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,

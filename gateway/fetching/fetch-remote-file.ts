@@ -28,6 +28,7 @@ export interface RemoteFile {
 }
 
 class ForbiddenAddressError extends Error {
+  override readonly name = "ForbiddenAddressError";
   readonly code = "ERR_FORBIDDEN_ADDRESS";
 }
 

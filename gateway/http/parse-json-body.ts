@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
-import { parseJsonBytes } from "../json/fast-json.ts";
+import { JsonTooDeepError, parseJsonBytes } from "../json/fast-json.ts";
 import { readRequestBody } from "./read-body.ts";
 
 /** Formats the first zod issue as `path: message` for a 400 that says what to fix. */
@@ -17,12 +17,25 @@ export function isJsonContentType(type: string | undefined): boolean {
   return /^application\/([\w.+-]*\+)?json\b/i.test(type ?? "");
 }
 
-/** Parses JSON bytes (400 `invalid_json`) and validates them (400 `invalid_request` naming the field). */
+/** 400 `json_too_deep` for a `JsonTooDeepError`; anything else passes through. */
+export function jsonDepthError(error: unknown): unknown {
+  if (!(error instanceof JsonTooDeepError)) return error;
+  return new BadRequestError(
+    "json_too_deep",
+    `The JSON is nested deeper than ${error.maxDepth} levels of arrays and objects.`,
+  );
+}
+
+/**
+ * Parses JSON bytes (400 `invalid_json`, 400 `json_too_deep`) and validates them (400 `invalid_request`
+ * naming the field).
+ */
 export function parseJson<T extends z.ZodType>(bytes: Uint8Array, schema: T): z.output<T> {
   let body: unknown;
   try {
     body = parseJsonBytes(bytes);
-  } catch {
+  } catch (error) {
+    if (error instanceof JsonTooDeepError) throw jsonDepthError(error);
     throw new BadRequestError("invalid_json", "The request body is not valid JSON.");
   }
   return validate(body, schema);

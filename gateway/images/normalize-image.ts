@@ -96,7 +96,8 @@ export function toDataUrl(image: Pick<NormalizedImage, "data" | "mediaType">): s
   return `data:${image.mediaType};base64,${image.data.toString("base64")}`;
 }
 
-function identifyImage(input: Uint8Array): SupportedImageKind {
+/** The input's format from its magic bytes: 400 `empty_file`, 415 for anything that is not a readable image. */
+export function identifyImage(input: Uint8Array): SupportedImageKind {
   if (input.length === 0) {
     throw new BadRequestError("empty_file", "The file is empty. Send the image's bytes.");
   }

@@ -9,6 +9,40 @@
 import { isAscii } from "node:buffer";
 
 const LARGE = 4096;
+
+/** Deepest nesting of arrays and objects a request body may have (real requests stay under 10). */
+export const MAX_JSON_DEPTH = 64;
+
+/** A JSON text nested deeper than `MAX_JSON_DEPTH`: refused before anything recursive walks it. */
+export class JsonTooDeepError extends Error {
+  constructor(readonly maxDepth: number) {
+    super(`JSON nested deeper than ${maxDepth} levels`);
+    this.name = "JsonTooDeepError";
+  }
+}
+
+/**
+ * Throws `JsonTooDeepError` when `value` nests arrays/objects deeper than `maxDepth`. Iterative, so a hostile
+ * 100,000-level document cannot overflow the stack here (as recursive walkers such as zod would).
+ */
+export function assertJsonDepth(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== "object") continue;
+    if (depth > maxDepth) throw new JsonTooDeepError(maxDepth);
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+}
+
+/** `JSON.parse` plus the depth limit, for small JSON texts (form fields, schemas given as strings). */
+export function parseJsonText(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  const parsed: unknown = JSON.parse(text);
+  assertJsonDepth(parsed, maxDepth);
+  return parsed;
+}
 /** Printable ASCII without `"` and `\`: copied into JSON verbatim. */
 const NEEDS_ESCAPING = /[^\x20-\x21\x23-\x5b\x5d-\x7e]/;
 const LATIN1_HIGH = /[\x80-\xff]/;
@@ -30,12 +64,13 @@ function repairUtf8(value: unknown): unknown {
  * `JSON.parse` of UTF-8 bytes. Decodes as Latin-1 (one byte per character, so the text stays one-byte) and
  * re-decodes as UTF-8 only the strings that hold non-ASCII bytes. Texts with `\u` escapes take the plain
  * path (the repair could not tell an escaped character from raw bytes; such texts are usually pure ASCII,
- * which is fast anyway). Throws SyntaxError like `JSON.parse`.
+ * which is fast anyway). Throws SyntaxError like `JSON.parse`, and `JsonTooDeepError` past `MAX_JSON_DEPTH`.
  */
 export function parseJsonBytes(bytes: Uint8Array): unknown {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.length < LARGE || buffer.includes("\\u")) return JSON.parse(buffer.toString("utf8"));
+  if (buffer.length < LARGE || buffer.includes("\\u")) return parseJsonText(buffer.toString("utf8"));
   const parsed: unknown = JSON.parse(buffer.toString("latin1"));
+  assertJsonDepth(parsed);
   return isAscii(buffer) ? parsed : repairUtf8(parsed);
 }
 

@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { BadRequestError, PayloadTooLargeError } from "../errors.ts";
-import type { DocumentSource } from "../ocr/read-ocr-input.ts";
+import type { DocumentSource } from "../ocr/ocr-types.ts";
 
 const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
 // Standard and URL-safe alphabets, with padding and line breaks (as `base64` tools wrap at 76 columns).

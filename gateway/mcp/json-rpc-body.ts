@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJsonText } from "../json/fast-json.ts";
 import type { JsonRpcId } from "./in-flight-calls.ts";
 
 /** JSON-RPC's answer to a body that is not JSON (the transport's own wording and status). */
@@ -16,7 +17,7 @@ const cancelledNotification = z.object({
 /** The POST body as JSON, or undefined when it is not JSON. */
 export function parseJsonRpcBody(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    return parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
   } catch {
     return undefined;
   }

@@ -1,24 +1,37 @@
 import { sha256Hex } from "../cache/cache-keys.ts";
-import type { CacheOutcome, CachePolicy } from "../cache/result-cache.ts";
+import type { CacheOutcome, CachePolicy, ResultCache } from "../cache/result-cache.ts";
+import type { ModelNames } from "../chat/model-names.ts";
+import type { GatewayConfig } from "../config/schema.ts";
 import { type OpenedDocument, openDocument } from "../documents/open-document.ts";
+import type { OpenPdfFn } from "../documents/pdf-render-pool.ts";
 import { decodeDataUrl, isDataUrl } from "../fetching/decode-data-url.ts";
-import type { AppDependencies } from "../http/request-context.ts";
-import { choosePrompt, type TaskDefinition } from "../tasks/index.ts";
-import type { PreparedTask } from "./ocr-backend.ts";
+import type { RemoteFileFetcher } from "../fetching/fetch-remote-file.ts";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { choosePrompt, type TaskDefinition, type TaskRegistry } from "../tasks/index.ts";
+import type { OcrBackend, PreparedTask } from "./ocr-backend.ts";
 import type { OcrRequest } from "./ocr-request.ts";
 import { buildOcrResponse, type OcrResponse } from "./ocr-response.ts";
-import type { OcrEventSink } from "./ocr-types.ts";
-import type { DocumentSource } from "./read-ocr-input.ts";
+import type { DocumentSource, OcrEventSink } from "./ocr-types.ts";
 import { runOcr } from "./run-ocr.ts";
 import { checkOutputFormat, requestedTaskName, taskOptionsFrom } from "./task-options.ts";
-import { invalidModelOutput } from "./vlm-ocr-backend.ts";
+import { invalidModelOutput } from "./vllm-page-reader.ts";
 
-/** What the OCR service needs from the app: a subset of `AppDependencies`, so tests can pass less. */
-export type OcrServiceDependencies = Pick<
-  AppDependencies,
-  "config" | "ocr" | "tasks" | "models" | "fetcher" | "metrics" | "pdf"
-> &
-  Partial<Pick<AppDependencies, "cache">>;
+/**
+ * What the OCR service needs (the app's dependencies satisfy it; tests can pass less). Declared here, not
+ * taken from the HTTP layer's types, so the service knows nothing of HTTP.
+ */
+export interface OcrServiceDependencies {
+  config: GatewayConfig;
+  ocr: OcrBackend;
+  tasks: TaskRegistry;
+  models: ModelNames;
+  fetcher: RemoteFileFetcher;
+  metrics: GatewayMetrics;
+  /** Where PDF pages are rendered. */
+  pdf: { open: OpenPdfFn; close(): Promise<void> };
+  /** The `/v1/ocr` result cache, when it is on. */
+  cache?: ResultCache | undefined;
+}
 
 export interface OcrJobInput {
   /** The validated options (task, language, pages, fields, schema, …), as `/v1/ocr` reads them. */

@@ -1,5 +1,10 @@
 import type { NormalizedImage } from "../images/normalize-image.ts";
 
+/** Where a document's bytes are: already here (upload), or to be decoded/fetched from a URL. */
+export type DocumentSource =
+  | { kind: "upload"; bytes: Buffer; name: string | undefined }
+  | { kind: "url"; url: string; name: string | undefined };
+
 /** One page ready for a model: the image as sent, and what the caller should be told about its size. */
 export interface PreparedPage {
   /** 0-based page index in the caller's document. */

@@ -1,4 +1,5 @@
 import { BadRequestError } from "../errors.ts";
+import { parseJsonText } from "../json/fast-json.ts";
 import { isArchiveFormat } from "../output-formats/output-format.ts";
 import { checkSchemaSupported, normaliseAnnotationFormat, type TaskDefinition } from "../tasks/index.ts";
 import type { TaskOptions } from "./ocr-backend.ts";
@@ -23,7 +24,7 @@ function parseSchemaField(schema: OcrRequest["schema"]): Record<string, unknown>
   if (schema == null) return undefined;
   if (typeof schema !== "string") return schema;
   try {
-    const parsed: unknown = JSON.parse(schema);
+    const parsed: unknown = parseJsonText(schema);
     if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
       return parsed as Record<string, unknown>;
   } catch {

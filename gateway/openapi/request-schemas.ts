@@ -81,7 +81,7 @@ export function jsonRpcBodyJsonSchema(): JsonSchema {
   return requestBodySchema(body);
 }
 
-// How the route reads form values (see read-ocr-input.ts): these are parsed, the rest stay strings.
+// How the route reads form values (see http/read-ocr-input.ts): these are parsed, the rest stay strings.
 const FORM_VALUE_HINTS: Record<string, string> = {
   stream: 'Boolean: "true", "1", "yes" or "on".',
   include_image_base64: 'Boolean: "true", "1", "yes" or "on".',

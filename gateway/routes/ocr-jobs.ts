@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors.ts";
 import { validate } from "../http/parse-json-body.ts";
+import { readOcrInput } from "../http/read-ocr-input.ts";
 import type { AppDependencies, AppEnv, RequestVariables } from "../http/request-context.ts";
 import { replayJobEvents } from "../jobs/job-event-replay.ts";
 import type { JobsRuntime } from "../jobs/jobs-runtime.ts";
@@ -9,7 +10,6 @@ import { createOcrJob } from "../jobs/ocr/create-ocr-job.ts";
 import { ocrJobObject } from "../jobs/ocr/ocr-job-object.ts";
 import { OCR_JOB_TYPE } from "../jobs/ocr/ocr-job-params.ts";
 import { type JobRecord, TERMINAL_STATUSES } from "../jobs/store/job-store.ts";
-import { readOcrInput } from "../ocr/read-ocr-input.ts";
 import { checkWebhookUrlOption } from "../webhooks/check-webhook-url.ts";
 
 const SSE_HEADERS = {

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { cachePolicyFrom } from "../http/cache-control.ts";
 import { clientSignal } from "../http/client-signal.ts";
+import { ocrEventStream } from "../http/ocr-event-stream.ts";
+import { readOcrInput } from "../http/read-ocr-input.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
-import { ocrEventStream } from "../ocr/ocr-event-stream.ts";
 import { prepareOcrJob } from "../ocr/ocr-service.ts";
-import { readOcrInput } from "../ocr/read-ocr-input.ts";
 import { archiveFileName, describeArchiveFormat, isArchiveFormat } from "../output-formats/output-format.ts";
 import { renderArchiveFormat } from "../output-formats/render-archive-format.ts";
 import { gatewayVersion } from "../version.ts";

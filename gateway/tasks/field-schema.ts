@@ -25,10 +25,15 @@ export function schemaFromKeys(keys: readonly string[], { nullable = false } = {
 
 /**
  * Throws UnprocessableEntityError `unsupported_schema` (param `schema`) naming the problem and its JSON
- * pointer when `schema` is not a JSON object with root `type: "object"`, is not valid JSON Schema, or uses a
- * feature vLLM's xgrammar backend rejects. Returns the schema typed on success.
+ * pointer when `schema` is not a JSON object (with root `type: "object"` unless `objectRoot` is false), is
+ * not valid JSON Schema, or uses a feature vLLM's grammar backends reject or that would crash the engine.
+ * Returns the schema typed on success.
  */
-export function checkSchemaSupported(schema: unknown, param = "schema"): JsonSchema {
+export function checkSchemaSupported(
+  schema: unknown,
+  param = "schema",
+  { objectRoot = true }: { objectRoot?: boolean } = {},
+): JsonSchema {
   const fail = (message: string): never => {
     throw new UnprocessableEntityError("unsupported_schema", message, { param });
   };
@@ -39,7 +44,7 @@ export function checkSchemaSupported(schema: unknown, param = "schema"): JsonSch
   if (JSON.stringify(object).length > MAX_SCHEMA_CHARS) {
     fail(`The JSON schema is larger than ${MAX_SCHEMA_CHARS} characters.`);
   }
-  if (object.type !== "object") {
+  if (objectRoot && object.type !== "object") {
     fail(
       `The schema's root must have "type": "object" (at /type), got ${JSON.stringify(object.type ?? null)}.`,
     );

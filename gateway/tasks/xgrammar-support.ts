@@ -43,6 +43,13 @@ const SUBSCHEMA_SINGLE = [
 ] as const;
 const SUBSCHEMA_ARRAYS = ["allOf", "anyOf", "oneOf", "prefixItems", "items"] as const;
 
+/**
+ * Regex features xgrammar's regex converter cannot compile. vLLM's admission check lets such a `pattern`
+ * through, and the grammar then fails to compile inside the engine, which before 0.19 kills the engine and
+ * every request it holds.
+ */
+const UNCOMPILABLE_PATTERN = /\(\?<?[=!]|\\[1-9]/;
+
 export interface UnsupportedFeature {
   /** What is unsupported, e.g. `"uniqueItems"` or `format "ipv4-cidr"`. */
   feature: string;
@@ -61,6 +68,9 @@ export function findXgrammarUnsupported(schema: JsonSchema, pointer = ""): Unsup
   const format = schema.format;
   if (format != null && (typeof format !== "string" || !XGRAMMAR_STRING_FORMATS.has(format))) {
     return { feature: `string format ${JSON.stringify(format)}`, pointer: `${pointer}/format` };
+  }
+  if (typeof schema.pattern === "string" && UNCOMPILABLE_PATTERN.test(schema.pattern)) {
+    return { feature: 'a lookaround or backreference in "pattern"', pointer: `${pointer}/pattern` };
   }
   // Newer vLLM rejects this pair: xgrammar compiles the pattern/format and silently drops the length bound.
   if (("pattern" in schema || "format" in schema) && ("minLength" in schema || "maxLength" in schema)) {

@@ -31,6 +31,8 @@ export interface Replica {
   down: boolean;
 }
 
+export type ReleaseOutcome = "ok" | "failed" | "dead" | "neutral";
+
 interface Waiter {
   resolve(replica: Replica): void;
   reject(error: unknown): void;
@@ -147,16 +149,31 @@ export class ReplicaPool {
     });
   }
 
-  /** Frees the slot and records the outcome (`failed` = connection error or 5xx from the replica). */
-  release(replica: Replica, outcome: "ok" | "failed"): void {
+  /**
+   * Frees the slot and records the outcome: `ok` (the replica answered), `failed` (connection error, timeout,
+   * 502/503/504: ejected after `ejectAfterFailures` in a row), `dead` (its engine died: ejected at once) or
+   * `neutral` (an error caused by the request's content, which says nothing about the replica).
+   */
+  release(replica: Replica, outcome: ReleaseOutcome): void {
     replica.inFlight = Math.max(0, replica.inFlight - 1);
     if (outcome === "ok") {
-      if (replica.consecutiveFailures > 0 || replica.ejectedUntil > 0) this.#readmit(replica);
-    } else if (++replica.consecutiveFailures >= this.options.ejectAfterFailures) {
-      replica.ejectedUntil = Date.now() + this.options.ejectionCooldownMs;
-      this.options.observer?.health?.(replica.url, false);
+      // During the cool-down, a request sent before the ejection says nothing about the replica now.
+      const coolingDown = replica.ejectedUntil > Date.now();
+      if (!coolingDown && (replica.consecutiveFailures > 0 || replica.ejectedUntil > 0))
+        this.#readmit(replica);
+    } else if (outcome === "dead") {
+      this.eject(replica);
+    } else if (outcome === "failed" && ++replica.consecutiveFailures >= this.options.ejectAfterFailures) {
+      this.eject(replica);
     }
     this.#drain();
+  }
+
+  /** Takes a replica out of rotation for the cool-down (its engine died, or it failed too often). */
+  eject(replica: Replica): void {
+    replica.consecutiveFailures = Math.max(replica.consecutiveFailures, this.options.ejectAfterFailures);
+    replica.ejectedUntil = Date.now() + this.options.ejectionCooldownMs;
+    this.options.observer?.health?.(replica.url, false);
   }
 
   /** Result of an active health check: a down replica leaves rotation, a healthy one comes back. */

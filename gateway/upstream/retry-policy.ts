@@ -50,3 +50,11 @@ export async function backoff(
   const delay = Number.isFinite(hinted) ? hinted : exponential / 2 + Math.random() * (exponential / 2);
   await sleep(Math.min(delay, policy.maxDelayMs), undefined, signal ? { signal } : undefined);
 }
+
+/**
+ * True when a chat request decodes greedily (`temperature: 0`, or `top_k: 1`), so any replica gives the same
+ * answer: such a request may be sent again when a replica fails under it.
+ */
+export function isGreedyRequest(body: Readonly<Record<string, unknown>>): boolean {
+  return body.temperature === 0 || body.top_k === 1;
+}

@@ -1,4 +1,9 @@
+import { BadGatewayError } from "../errors.ts";
+
 const LF = 0x0a;
+
+/** Longest single event accepted: vLLM's chunks are a few hundred bytes; 1 MiB leaves room for logprobs. */
+export const MAX_SSE_EVENT_BYTES = 1024 * 1024;
 const CR = 0x0d;
 
 /** Index just past the last event terminator (a blank line: LF LF, or CRLF CRLF) in `bytes`, or -1. */
@@ -14,14 +19,25 @@ function lastEventBoundary(bytes: Uint8Array): number {
 /**
  * Cuts a byte stream into runs of whole Server-Sent Events, whatever byte offsets the chunks were split at
  * (even inside a multi-byte character). Each `push` returns the complete events received so far as one
- * buffer (or null), so a chunk holding several events is forwarded in one write.
+ * buffer (or null), so a chunk holding several events is forwarded in one write. An event that grows past
+ * `maxEventBytes` without ending fails the stream (502 `upstream_event_too_large`) instead of buffering
+ * without bound.
  */
 export class SseEventSplitter {
   #carry: Uint8Array = new Uint8Array(0);
 
+  constructor(private readonly maxEventBytes = MAX_SSE_EVENT_BYTES) {}
+
   push(chunk: Uint8Array): Uint8Array | null {
     const bytes = this.#carry.length === 0 ? chunk : Buffer.concat([this.#carry, chunk]);
     const boundary = lastEventBoundary(bytes);
+    if (bytes.length - Math.max(boundary, 0) > this.maxEventBytes) {
+      this.#carry = new Uint8Array(0);
+      throw new BadGatewayError(
+        "upstream_event_too_large",
+        `The model server sent a stream event larger than ${this.maxEventBytes} bytes.`,
+      );
+    }
     if (boundary === -1) {
       this.#carry = bytes;
       return null;

@@ -1,10 +1,12 @@
-import { BadGatewayError } from "../errors.ts";
+import { BadGatewayError, type GatewayError } from "../errors.ts";
 import { stringifyJsonToBuffer } from "../json/fast-json.ts";
+import { isEngineDeathMessage } from "./error-answer-verdict.ts";
 import { midStreamFailure } from "./forward-sse.ts";
+import { isGreedyRequest } from "./retry-policy.ts";
 import { SseEventSplitter, sseDataPayloads } from "./sse-event-splitter.ts";
-import { translateUpstreamError } from "./translate-upstream-error.ts";
+import { truncateUpstreamText } from "./translate-upstream-error.ts";
 import { type DeadlineSettings, RequestDeadlines } from "./upstream-timeouts.ts";
-import { readCapped, type VllmClient } from "./vllm-client.ts";
+import type { VllmClient } from "./vllm-client.ts";
 
 export interface Generation {
   text: string;
@@ -23,6 +25,11 @@ export interface StreamChatOptions {
   signal?: AbortSignal;
   /** Receives each content delta; returning `true` stops generation (e.g. a repetition loop was detected). */
   onDelta?: (delta: string) => boolean | undefined;
+  /**
+   * The replica failed midway (its engine died or the connection dropped) and the generation starts again on
+   * another one: the deltas received so far are void. Only greedy requests are restarted, once.
+   */
+  onRestart?: (reason: string) => void;
 }
 
 interface ChunkShape {
@@ -31,11 +38,40 @@ interface ChunkShape {
   error?: { message?: string };
 }
 
+/** A replica failed after its 200: worth one more try elsewhere when the answer does not depend on who gives it. */
+class ReplicaFailedMidStream extends Error {
+  constructor(
+    readonly replica: string,
+    readonly failure: GatewayError,
+  ) {
+    super(failure.message, { cause: failure });
+    this.name = "ReplicaFailedMidStream";
+  }
+}
+
+const RESTARTS = 1;
+
 /**
  * Runs one chat completion against vLLM as a stream and collects it, handing each delta to `onDelta` as it
- * arrives. The gateway's own tasks use this so that loops can be cut off early and `/v1/ocr` can stream.
+ * arrives. The gateway's own tasks use this so that loops can be cut off early and `/v1/ocr` can stream. A
+ * greedy (idempotent) request whose replica dies midway is restarted once on another replica.
  */
 export async function streamChatCompletion(options: StreamChatOptions): Promise<Generation> {
+  const avoid = new Set<string>();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await streamOnce(options, avoid);
+    } catch (error) {
+      if (!(error instanceof ReplicaFailedMidStream)) throw error;
+      if (attempt >= RESTARTS || !isGreedyRequest(options.body) || options.signal?.aborted)
+        throw error.failure;
+      avoid.add(error.replica);
+      options.onRestart?.("the model server failed midway; reading again on another replica");
+    }
+  }
+}
+
+async function streamOnce(options: StreamChatOptions, avoid: ReadonlySet<string>): Promise<Generation> {
   const deadlines = new RequestDeadlines(options.deadlines, options.signal);
   const started = performance.now();
   let timeToFirstChunk = 0;
@@ -49,9 +85,9 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
       body: stringifyJsonToBuffer({ ...options.body, stream: true, stream_options: { include_usage: true } }),
       requestId: options.requestId,
       signal: deadlines.signal,
+      idempotent: isGreedyRequest(options.body),
+      avoid,
     });
-    if (response.status >= 400)
-      throw translateUpstreamError(response.status, await readCapped(response.body));
     const splitter = new SseEventSplitter();
     let done = false;
     try {
@@ -69,10 +105,14 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
           }
           const parsed = JSON.parse(payload) as ChunkShape;
           if (parsed.error) {
-            throw new BadGatewayError(
+            const message = parsed.error.message ?? "unknown error";
+            const failure = new BadGatewayError(
               "upstream_error",
-              `The model server failed mid-answer: ${parsed.error.message ?? "unknown error"}`,
+              `The model server failed mid-answer: ${truncateUpstreamText(message)}`,
             );
+            if (!isEngineDeathMessage(message)) throw failure;
+            options.client.reportEngineDeath(response.replica);
+            throw new ReplicaFailedMidStream(response.replica, failure);
           }
           if (parsed.usage) {
             usage = {
@@ -93,19 +133,25 @@ export async function streamChatCompletion(options: StreamChatOptions): Promise<
         }
       }
     } catch (error) {
-      if (error instanceof BadGatewayError) throw error;
+      if (error instanceof BadGatewayError || error instanceof ReplicaFailedMidStream) throw error;
       if (error instanceof SyntaxError) {
         throw new BadGatewayError(
           "upstream_invalid_response",
           "The model server sent an unreadable stream event.",
         );
       }
-      throw midStreamFailure(error, deadlines.signal);
+      const failure = midStreamFailure(error, deadlines.signal);
+      if (failure.code === "upstream_stream_interrupted")
+        throw new ReplicaFailedMidStream(response.replica, failure);
+      throw failure;
     }
     if (done) return { text, finishReason: finishReason || "stop", usage, timeToFirstChunk };
-    throw new BadGatewayError(
-      "upstream_stream_interrupted",
-      "The model server closed the stream before it finished.",
+    throw new ReplicaFailedMidStream(
+      response.replica,
+      new BadGatewayError(
+        "upstream_stream_interrupted",
+        "The model server closed the stream before it finished.",
+      ),
     );
   } finally {
     deadlines.dispose();

@@ -7,7 +7,15 @@ import {
   UnprocessableEntityError,
 } from "../errors.ts";
 
-const MAX_MESSAGE_CHARS = 600;
+import { isEngineDeathMessage } from "./error-answer-verdict.ts";
+
+/** Upstream text kept in a gateway error: vLLM may echo a whole image (`original_bytes=b'…'`) in a message. */
+export const MAX_UPSTREAM_TEXT_CHARS = 500;
+
+/** Cuts upstream text (an error message) to `MAX_UPSTREAM_TEXT_CHARS`, marking the cut. */
+export function truncateUpstreamText(text: string, max = MAX_UPSTREAM_TEXT_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
 
 /** Reads `message` from vLLM's nested (≥0.10.1) or flat (older) error bodies, or FastAPI's `detail`. */
 export function upstreamErrorMessage(body: string): string | undefined {
@@ -50,7 +58,8 @@ const clientMistakes: Array<[RegExp, string]> = [
  * without echoing its raw body.
  */
 export function translateUpstreamError(status: number, body: string): GatewayError {
-  const message = upstreamErrorMessage(body)?.slice(0, MAX_MESSAGE_CHARS);
+  const full = upstreamErrorMessage(body);
+  const message = full === undefined ? undefined : truncateUpstreamText(full);
   if (status === 400 || status === 422) {
     const text = message ?? "The model server rejected the request.";
     const code = clientMistakes.find(([pattern]) => pattern.test(text))?.[1] ?? "upstream_bad_request";
@@ -77,6 +86,13 @@ export function translateUpstreamError(status: number, body: string): GatewayErr
       {
         headers: { "retry-after": "1" },
       },
+    );
+  }
+  if (status >= 500 && (body.trim() === "" || isEngineDeathMessage(body))) {
+    return new ServiceUnavailableError(
+      "upstream_engine_dead",
+      "The model server's engine stopped while holding this request; try again shortly.",
+      { headers: { "retry-after": "1" } },
     );
   }
   return new BadGatewayError("upstream_error", `The model server failed (HTTP ${status}).`);

@@ -3,8 +3,10 @@ import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, Pool } from "undici";
 import { GatewayError, ServiceUnavailableError } from "../errors.ts";
 import { describeConnectionError } from "../fetching/describe-connection-error.ts";
+import { judgeErrorAnswer } from "./error-answer-verdict.ts";
 import { type Replica, ReplicaPool, type ReplicaPoolObserver } from "./replica-pool.ts";
 import { backoff, isRetryableConnectionError, isRetryableStatus, type RetryPolicy } from "./retry-policy.ts";
+import { translateUpstreamError } from "./translate-upstream-error.ts";
 import { UpstreamTimeout } from "./upstream-timeouts.ts";
 
 export interface VllmClientOptions {
@@ -29,6 +31,13 @@ export interface UpstreamRequest {
   /** The gateway's request id; each attempt sends vLLM a fresh `X-Request-Id` derived from it. */
   requestId?: string;
   signal?: AbortSignal;
+  /**
+   * The same answer whichever replica gives it (greedy decoding): when a replica's engine dies holding it,
+   * it is sent again to another replica instead of failing.
+   */
+  idempotent?: boolean;
+  /** Replicas to avoid if any other can take it (they already failed this request). */
+  avoid?: ReadonlySet<string>;
 }
 
 export type UpstreamBody = AsyncIterable<Uint8Array> & {
@@ -84,9 +93,11 @@ function attemptRequestId(requestId: string | undefined): string {
 
 /**
  * HTTP client for one or more vLLM servers on undici keep-alive pools. Balances over replicas (see
- * `ReplicaPool`), retries connection failures and 502/503 answers on another replica with backoff — always
- * before anything reached the client, since it returns only once a usable response has started — and holds a
- * replica's slot until the response body is finished. It knows HTTP, not tasks or OpenAI shapes.
+ * `ReplicaPool`), retries connection failures and 502/503 answers on another replica with backoff (and an
+ * engine's death, for idempotent requests) — always before anything reached the client, since it returns only
+ * once a usable response has started — and holds a replica's slot until the response body is finished. Error
+ * answers are read here (capped) and thrown as gateway errors, after judging whether they are the replica's
+ * fault (see `judgeErrorAnswer`). It knows HTTP, not tasks or OpenAI shapes.
  */
 export class VllmClient {
   readonly pool: ReplicaPool;
@@ -129,9 +140,12 @@ export class VllmClient {
     });
   }
 
-  /** Sends a request through the replica pool, with retries; the caller must consume or destroy the body. */
+  /**
+   * Sends a request through the replica pool, with retries, and returns a 2xx/3xx response whose body the
+   * caller must consume or destroy. An error answer is thrown as a gateway error (see `translateUpstreamError`).
+   */
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const failed = new Set<string>();
+    const failed = new Set<string>(request.avoid);
     for (let attempt = 0; ; attempt++) {
       const replica = await this.pool.acquire(request.signal, failed);
       let response: Dispatcher.ResponseData;
@@ -151,16 +165,29 @@ export class VllmClient {
         await this.#wait(attempt, undefined, request.signal);
         continue;
       }
-      if (isRetryableStatus(response.statusCode) && attempt < this.options.retry.retries) {
-        await response.body.dump().catch(() => undefined);
-        this.pool.release(replica, "failed");
-        failed.add(replica.url);
-        this.options.observer?.retried?.(`status_${response.statusCode}`);
-        const retryAfter = response.headers["retry-after"];
-        await this.#wait(attempt, typeof retryAfter === "string" ? retryAfter : undefined, request.signal);
-        continue;
-      }
-      return this.#holdUntilDone(replica, response, request.signal);
+      const status = response.statusCode;
+      if (status < 400) return this.#holdUntilDone(replica, response, request.signal);
+      const text = await readCapped(response.body).catch(() => "");
+      const verdict = judgeErrorAnswer(status, text);
+      this.pool.release(
+        replica,
+        verdict === "engine_dead"
+          ? "dead"
+          : verdict === "replica"
+            ? "failed"
+            : status >= 500
+              ? "neutral"
+              : "ok",
+      );
+      const retry =
+        (isRetryableStatus(status) || (verdict === "engine_dead" && request.idempotent === true)) &&
+        attempt < this.options.retry.retries &&
+        request.signal?.aborted !== true;
+      if (!retry) throw translateUpstreamError(status, text);
+      failed.add(replica.url);
+      this.options.observer?.retried?.(verdict === "engine_dead" ? "engine_dead" : `status_${status}`);
+      const retryAfter = response.headers["retry-after"];
+      await this.#wait(attempt, typeof retryAfter === "string" ? retryAfter : undefined, request.signal);
     }
   }
 
@@ -173,7 +200,7 @@ export class VllmClient {
     response: Dispatcher.ResponseData,
     signal?: AbortSignal,
   ): UpstreamResponse {
-    let outcome: "ok" | "failed" = response.statusCode >= 500 ? "failed" : "ok";
+    let outcome: "ok" | "failed" = "ok";
     const body = response.body;
     body.once("error", (error: Error & { code?: string }) => {
       const closedByUs = error.name === "AbortError" || error.code === "UND_ERR_ABORTED";
@@ -193,6 +220,12 @@ export class VllmClient {
     } catch (error) {
       throw toUpstreamFailure(error, signal);
     }
+  }
+
+  /** Takes a replica out of rotation at once: its engine died under a request already answered with 200. */
+  reportEngineDeath(url: string): void {
+    const replica = this.pool.replicas.find((candidate) => candidate.url === url);
+    if (replica) this.pool.eject(replica);
   }
 
   /** `GET /health` on one replica, outside the concurrency limits: true when it answers 200 in time. */

@@ -35,6 +35,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ APPLY_MODEL_DEFAULTS: "maybe" })).toThrow(/APPLY_MODEL_DEFAULTS/);
   });
 
+  it("refuses a JWT_SECRET shorter than 32 bytes, naming the variable", () => {
+    expect(() => loadConfig({ JWT_SECRET: "a" })).toThrow(/JWT_SECRET \(--jwt-secret\).*at least 32 bytes/);
+    expect(() => loadConfig({ JWT_SECRET: "x".repeat(31) })).toThrow(ConfigError);
+    expect(loadConfig({ JWT_SECRET: "x".repeat(32) }).JWT_SECRET).toHaveLength(32);
+  });
+
   it("rejects unknown flags, listing the known ones", () => {
     expect(() => loadConfig({}, ["--prot", "1"])).toThrow(/Known flags: .*--port/);
   });

@@ -180,4 +180,54 @@ describe("isForbiddenAddress", () => {
       expect(isForbiddenAddress(address), address).toBe(false);
     }
   });
+
+  it("sees through IPv6 forms that carry a private IPv4 address, and refuses tunnel and site-local ranges", () => {
+    for (const address of [
+      "[::127.0.0.1]",
+      "::7f00:1",
+      "::ffff:127.0.0.1",
+      "::ffff:7f00:1",
+      "::ffff:0:7f00:1",
+      "::ffff:0:a9fe:a9fe",
+      "64:ff9b::10.0.0.1",
+      "2002:7f00:1::",
+      "2002:a9fe:a9fe::1",
+      "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+      "2001::1",
+      "fec0::1",
+      "feff::1",
+      "not-an-address",
+    ]) {
+      expect(isForbiddenAddress(address), address).toBe(true);
+    }
+    for (const address of ["::ffff:8.8.8.8", "2002:808:808::1", "[2606:4700:4700::1111]"]) {
+      expect(isForbiddenAddress(address), address).toBe(false);
+    }
+  });
+
+  it("refuses a URL whose host is a bracketed IPv4-compatible loopback", async () => {
+    const { fetchRemoteFile, close } = createRemoteFileFetcher(policy());
+    const error = await failure(fetchRemoteFile(`http://[::127.0.0.1]:${port}/receipt.jpg`));
+    expect([error.status, error.code]).toEqual([403, "url_not_allowed"]);
+    await close();
+  });
+
+  it("closes its keep-alive connections on close()", async () => {
+    const { fetchRemoteFile, close } = createRemoteFileFetcher(
+      policy({ allowedPrivateHosts: ["127.0.0.1"] }),
+    );
+    const sockets: Array<Promise<void>> = [];
+    const onConnection = (socket: import("node:net").Socket) =>
+      sockets.push(new Promise((resolve) => socket.once("close", () => resolve())));
+    server.on("connection", onConnection);
+    try {
+      await fetchRemoteFile(`http://127.0.0.1:${port}/receipt.jpg`);
+      expect(sockets).toHaveLength(1);
+      await close();
+      await Promise.all(sockets);
+      await expect(fetchRemoteFile(`http://127.0.0.1:${port}/receipt.jpg`)).rejects.toThrow();
+    } finally {
+      server.off("connection", onConnection);
+    }
+  });
 });

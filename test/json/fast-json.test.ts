@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseJsonBytes, stringifyJsonToBuffer } from "../../gateway/json/fast-json.ts";
+import {
+  JsonTooDeepError,
+  MAX_JSON_DEPTH,
+  parseJsonBytes,
+  stringifyJsonToBuffer,
+} from "../../gateway/json/fast-json.ts";
 import { receiptPath } from "../support/fixtures.ts";
 
 const base64 = readFileSync(receiptPath("000")).toString("base64");
@@ -48,5 +53,20 @@ describe("fast JSON", () => {
   it("throws SyntaxError on invalid JSON of any size", () => {
     expect(() => parseJsonBytes(Buffer.from("{"))).toThrow(SyntaxError);
     expect(() => parseJsonBytes(Buffer.from(`{"a":"${"x".repeat(5000)}"`))).toThrow(SyntaxError);
+  });
+});
+
+describe("nesting depth", () => {
+  const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+
+  it("refuses JSON nested deeper than MAX_JSON_DEPTH, small or large, without overflowing the stack", () => {
+    expect(() => parseJsonBytes(Buffer.from(nested(MAX_JSON_DEPTH)))).not.toThrow();
+    for (const text of [
+      nested(MAX_JSON_DEPTH + 1),
+      nested(100_000),
+      `{"pad":"${"a".repeat(5000)}","x":${nested(500)}}`,
+    ]) {
+      expect(() => parseJsonBytes(Buffer.from(text))).toThrow(JsonTooDeepError);
+    }
   });
 });

@@ -280,11 +280,28 @@ describe("errors", () => {
     expect(emulator.chatRequests).toHaveLength(0);
   });
 
-  it("turns an engine death (empty 500) into a 502 without leaking the body", async () => {
+  it("retries a greedy request after an engine death (empty 500)", async () => {
     emulator.script({ httpError: { status: 500, rawBody: "" } });
     const response = await post({ messages: ocrMessages() });
+    expect(response.status).toBe(200);
+    expect(emulator.chatRequests).toHaveLength(2);
+  });
+
+  it("answers a sampled request's engine death with a retryable 503", async () => {
+    emulator.script({ httpError: { status: 500, rawBody: "" } });
+    const response = await post({ messages: ocrMessages(), temperature: 0.8, top_k: 5 });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upstream_engine_dead");
+  });
+
+  it("turns a plain 500 into a 502 without leaking the body", async () => {
+    emulator.script({ httpError: { status: 500, rawBody: "Internal Server Error: secret detail" } });
+    const response = await post({ messages: ocrMessages() });
     expect(response.status).toBe(502);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upstream_error");
+    const text = await response.text();
+    expect(JSON.parse(text).error.code).toBe("upstream_error");
+    expect(text).not.toContain("secret detail");
   });
 
   it("retries a 503 with a fresh request id before answering", async () => {

@@ -100,11 +100,27 @@ describe("stream: true", () => {
     expect((events.at(-1)?.data as Json)?.fields).toEqual({ total: "9.00" });
   });
 
+  it("a dropped connection mid-answer reads the page again (page.retry), then finishes", async () => {
+    bed.emulator.script({ tokens: ["TAN ", "WOON ", "YANN ", "TOTAL"], dropAfterTokens: 2 });
+    const response = await postOcrForm(bed.gateway.url, receiptUpload("000"), { stream: "true" });
+    const events = await readSseEvents(response);
+    const names = events.map((event) => event.event);
+    const retry = names.indexOf("page.retry");
+    expect(retry).toBeGreaterThan(names.indexOf("delta"));
+    expect(names.at(-1)).toBe("done");
+    expect(bed.emulator.chatRequests).toHaveLength(2);
+  });
+
   it.each([
-    ["an SSE error event mid-answer", { midStreamError: { afterTokens: 2, message: "CUDA out of memory" } }],
-    ["a dropped connection mid-answer", { dropAfterTokens: 2 }],
-  ])("%s ends the stream with an error event, never a clean-looking done", async (_name, failure) => {
-    bed.emulator.script({ tokens: ["TAN ", "WOON ", "YANN ", "TOTAL"], ...failure });
+    [
+      "an SSE error event mid-answer",
+      [{ midStreamError: { afterTokens: 2, message: "CUDA out of memory" } }],
+    ],
+    ["a dropped connection mid-answer, twice", [{ dropAfterTokens: 2 }, { dropAfterTokens: 2 }]],
+  ])("%s ends the stream with an error event, never a clean-looking done", async (_name, failures) => {
+    bed.emulator.script(
+      ...failures.map((failure) => ({ tokens: ["TAN ", "WOON ", "YANN ", "TOTAL"], ...failure })),
+    );
     const response = await postOcrForm(bed.gateway.url, receiptUpload("000"), { stream: "true" });
     const events = await readSseEvents(response);
     expect(events.map((event) => event.event)).not.toContain("done");

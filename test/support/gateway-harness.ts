@@ -65,6 +65,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
       await deps.pdf.close();
       await deps.redis?.close();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await deps.fetcher.close();
     },
   };
 }

@@ -1,8 +1,7 @@
-import OpenAI from "openai";
-import { afterEach, describe, expect, it } from "vitest";
+import type OpenAI from "openai";
+import { describe, expect, it } from "vitest";
 import { receiptDataUrl } from "../support/fixtures.ts";
-import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
-import { type EmulatorOptions, VllmEmulator } from "../support/vllm-emulator/index.ts";
+import { metricValue, useUpstreamBed } from "../support/upstream-bed.ts";
 
 const image = receiptDataUrl("000");
 const messages: OpenAI.ChatCompletionMessageParam[] = [
@@ -15,28 +14,9 @@ const messages: OpenAI.ChatCompletionMessageParam[] = [
   },
 ];
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function emulator(options: EmulatorOptions = {}): Promise<VllmEmulator> {
-  const started = await VllmEmulator.start(options);
-  cleanups.push(() => started.close());
-  return started;
-}
-
-async function gateway(env: Record<string, string>): Promise<{ gw: RunningGateway; client: OpenAI }> {
-  const gw = await startGateway({ UPSTREAM_HEALTH_INTERVAL_MS: "0", UPSTREAM_RETRY_BASE_MS: "10", ...env });
-  cleanups.push(() => gw.close());
-  return { gw, client: new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0, timeout: 10_000 }) };
-}
-
-async function metricValue(gw: RunningGateway, line: RegExp): Promise<number | undefined> {
-  const text = await (await fetch(`${gw.url}/metrics`)).text();
-  const match = text.split("\n").find((row) => line.test(row));
-  return match === undefined ? undefined : Number(match.split(" ").at(-1));
-}
+const bed = useUpstreamBed();
+const emulator = bed.emulator;
+const gateway = bed.gateway;
 
 describe("fault tolerance with two replicas", () => {
   it("fails over when one of two replicas is down", async () => {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { UnprocessableEntityError } from "../../errors.ts";
+import type { OcrInput } from "../../http/read-ocr-input.ts";
 import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
 import { openOcrTask } from "../../ocr/ocr-service.ts";
-import type { OcrInput } from "../../ocr/read-ocr-input.ts";
 import type { JobRecord, JobStore } from "../store/job-store.ts";
 import { OCR_FINALIZE_KIND, OCR_JOB_TYPE, OCR_PAGE_KIND, type OcrJobParams } from "./ocr-job-params.ts";
 

@@ -2,7 +2,7 @@ import { toErrorEnvelope } from "../../errors.ts";
 import { buildOcrResponse } from "../../ocr/ocr-response.ts";
 import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
 import type { PageResult } from "../../ocr/ocr-types.ts";
-import { invalidModelOutput } from "../../ocr/vlm-ocr-backend.ts";
+import { invalidModelOutput } from "../../ocr/vllm-page-reader.ts";
 import { TERMINAL_STATUSES, type UnitOutcome, type WorkUnit } from "../store/job-store.ts";
 import type { UnitContext, UnitHandler } from "../worker/job-worker.ts";
 import type { JobDocuments } from "./job-documents.ts";

@@ -1,18 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readReceipt } from "../fixtures.ts";
-import { type EmulatorOptions, VllmEmulator } from "./index.ts";
-import { ocrBody, parseSseData, postJson, receiptDataUrl, textBody, until } from "./test-kit.ts";
+import {
+  ocrBody,
+  parseSseData,
+  postJson,
+  receiptDataUrl,
+  textBody,
+  until,
+  useEmulatorStarter,
+} from "./test-kit.ts";
 
-let emulator: VllmEmulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
-async function start(options: EmulatorOptions = {}): Promise<VllmEmulator> {
-  emulator = await VllmEmulator.start(options);
-  return emulator;
-}
+const start = useEmulatorStarter();
 
 const chatPath = "/v1/chat/completions";
 /** A JPEG cut in half: its header is intact, its pixels end early. */

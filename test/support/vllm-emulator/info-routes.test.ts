@@ -1,17 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { VllmEmulator } from "./index.ts";
-import { postJson, textBody } from "./test-kit.ts";
+import { describe, expect, it } from "vitest";
+import { postJson, textBody, useEmulatorStarter } from "./test-kit.ts";
 
-let emulator: VllmEmulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
-async function start(options: Parameters<typeof VllmEmulator.start>[0] = {}): Promise<VllmEmulator> {
-  emulator = await VllmEmulator.start(options);
-  return emulator;
-}
+const start = useEmulatorStarter();
 
 describe("vLLM emulator info routes", () => {
   it("lists every served name with max_model_len, root and permissions", async () => {

@@ -1,17 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type EmulatorOptions, VllmEmulator } from "./index.ts";
-import { postJson, sleep, textBody, until } from "./test-kit.ts";
+import { describe, expect, it } from "vitest";
+import { postJson, sleep, textBody, until, useEmulatorStarter } from "./test-kit.ts";
 
-let emulator: VllmEmulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
-async function start(options: EmulatorOptions = {}): Promise<VllmEmulator> {
-  emulator = await VllmEmulator.start(options);
-  return emulator;
-}
+const start = useEmulatorStarter();
 
 const chatPath = "/v1/chat/completions";
 
@@ -196,7 +186,6 @@ describe("vLLM emulator capacity", () => {
       .catch((e: unknown) => e);
     await until(() => emu.runningRequests === 2);
     await emu.close();
-    emulator = undefined;
     expect(await a).toBeInstanceOf(Error);
     expect(await b).toBeInstanceOf(Error);
     await sleep(10);

@@ -1,5 +1,7 @@
 // Helpers shared by the emulator's own tests.
+import { afterEach } from "vitest";
 import { receiptDataUrl as sroieDataUrl } from "../fixtures.ts";
+import { type EmulatorOptions, VllmEmulator } from "./index.ts";
 
 /** A real receipt (SROIE sample 000, 463×1013 JPEG) as a data: URL. */
 export function receiptDataUrl(): string {
@@ -78,4 +80,17 @@ export async function until(condition: () => boolean, timeoutMs = 2000): Promise
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await sleep(5);
   }
+}
+
+/** Starts emulators inside tests and closes every one of them after each test (registers an `afterEach`). */
+export function useEmulatorStarter(): (options?: EmulatorOptions) => Promise<VllmEmulator> {
+  const started: VllmEmulator[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((emulator) => emulator.close()));
+  });
+  return async (options = {}) => {
+    const emulator = await VllmEmulator.start(options);
+    started.push(emulator);
+    return emulator;
+  };
 }

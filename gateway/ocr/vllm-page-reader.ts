@@ -30,10 +30,16 @@ import { pageContentFrom } from "./page-result.ts";
 /** Sends one chat request body upstream (streamed) and collects the answer. */
 export type GenerateFn = (
   body: Record<string, unknown>,
-  context: { requestId: string; signal: AbortSignal; onDelta: (delta: string) => boolean | undefined },
+  context: {
+    requestId: string;
+    signal: AbortSignal;
+    onDelta: (delta: string) => boolean | undefined;
+    /** The generation starts over on another replica: what was streamed so far is void. */
+    onRestart: (reason: string) => void;
+  },
 ) => Promise<Generation>;
 
-export interface VlmOcrBackendOptions {
+export interface VllmPageReaderOptions {
   generate: GenerateFn;
   modelId: string;
   profile: ModelProfile;
@@ -41,8 +47,6 @@ export interface VlmOcrBackendOptions {
   imageLimits: ImageLimits;
   /** Upper bound for a caller's `max_tokens`. */
   maxTokensCap: number;
-  /** The upstream pool's load (see `BackendLoad`). */
-  load: () => BackendLoad;
 }
 
 /** `createLoopDetector`'s default: back-to-back copies of a tail unit that count as a loop. */
@@ -59,21 +63,16 @@ interface Attempt {
   problem?: string;
 }
 
-/** HunyuanOCR through vLLM: the task's prompt and the page image as one chat request per page. */
-export class VlmOcrBackend implements OcrBackend {
-  readonly name = "vllm";
+/**
+ * How `/v1/ocr` reads a page with HunyuanOCR: the task's prompt and the page image as one chat request
+ * (sent through `generate`), the answer checked for loops, truncation and schema violations, retried once
+ * with the task's retry sampling, then parsed. The vLLM backend (`backends/vllm-backend.ts`) uses it.
+ */
+export class VllmPageReader implements Pick<OcrBackend, "imageLimits" | "prepareTask" | "runPage"> {
   readonly imageLimits: ImageLimits;
 
-  constructor(private readonly options: VlmOcrBackendOptions) {
+  constructor(private readonly options: VllmPageReaderOptions) {
     this.imageLimits = options.imageLimits;
-  }
-
-  capabilities(): TaskCapabilities {
-    return { available: true, ignoredOptions: [] };
-  }
-
-  load(): BackendLoad {
-    return this.options.load();
   }
 
   prepareTask(task: TaskDefinition, options: TaskOptions): VlmPreparedTask {
@@ -141,7 +140,7 @@ export class VlmOcrBackend implements OcrBackend {
     sampling: UpstreamSampling,
     context: PageContext,
   ): Promise<Attempt> {
-    const detector = createLoopDetector();
+    let detector = createLoopDetector();
     const body: Record<string, unknown> = {
       model: this.options.modelId,
       messages: [
@@ -163,6 +162,10 @@ export class VlmOcrBackend implements OcrBackend {
       onDelta: (delta) => {
         context.onDelta(delta);
         return detector.push(delta);
+      },
+      onRestart: (reason) => {
+        detector = createLoopDetector();
+        context.onRetry?.(reason);
       },
     });
     const stoppedEarly = generation.finishReason === "stopped_early";

@@ -1,13 +1,10 @@
 import type { Context } from "hono";
 import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
-import { isJsonContentType, parseJson, validate } from "../http/parse-json-body.ts";
-import { readRequestBody } from "../http/read-body.ts";
-import { type OcrRequest, ocrRequestSchema } from "./ocr-request.ts";
-
-/** Where the document's bytes are: already here (upload), or to be decoded/fetched from a URL. */
-export type DocumentSource =
-  | { kind: "upload"; bytes: Buffer; name: string | undefined }
-  | { kind: "url"; url: string; name: string | undefined };
+import { JsonTooDeepError, parseJsonText } from "../json/fast-json.ts";
+import { type OcrRequest, ocrRequestSchema } from "../ocr/ocr-request.ts";
+import type { DocumentSource } from "../ocr/ocr-types.ts";
+import { isJsonContentType, jsonDepthError, parseJson, validate } from "./parse-json-body.ts";
+import { readRequestBody } from "./read-body.ts";
 
 export interface OcrInput {
   request: OcrRequest;
@@ -31,8 +28,9 @@ function fromFormValue(name: string, value: string): unknown {
     ((name === "fields" || name === "pages" || name === "timestamps") && looksJson)
   ) {
     try {
-      return JSON.parse(value);
-    } catch {
+      return parseJsonText(value);
+    } catch (error) {
+      if (error instanceof JsonTooDeepError) throw jsonDepthError(error);
       throw new BadRequestError("invalid_request", `Form field \`${name}\` is not valid JSON.`, {
         param: name,
       });

@@ -1,5 +1,5 @@
 import { ClientAbortedError, type GatewayError, toErrorEnvelope, toGatewayError } from "../errors.ts";
-import type { OcrEvent } from "./ocr-types.ts";
+import type { OcrEvent } from "../ocr/ocr-types.ts";
 
 const encoder = new TextEncoder();
 
