@@ -315,7 +315,10 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
   #release(job: Job): void {
     const count = (this.#runningPerGroup.get(job.group) ?? 1) - 1;
     if (count > 0) this.#runningPerGroup.set(job.group, count);
-    else this.#runningPerGroup.delete(job.group);
+    else {
+      this.#runningPerGroup.delete(job.group);
+      this.#queue.forget(job.group);
+    }
   }
 
   /** Runs `settle` unless the caller already has its answer, and detaches the abort listener. */
