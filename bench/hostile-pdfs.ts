@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/hostile-pdfs.ts [--workers-memory-mb 1024]
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PdfRenderPool } from "../gateway/documents/pdf-render-pool.ts";
 import { openPdf } from "../gateway/documents/render-pdf-pages.ts";
@@ -35,7 +35,10 @@ function selfResidentBytes(): number {
   return process.memoryUsage().rss;
 }
 
-async function peakWhile<T>(sample: () => number, work: Promise<T>): Promise<{ result: T | Error; peakMb: number }> {
+async function peakWhile<T>(
+  sample: () => number,
+  work: Promise<T>,
+): Promise<{ result: T | Error; peakMb: number }> {
   let peak = sample();
   const timer = setInterval(() => {
     peak = Math.max(peak, sample());
@@ -51,7 +54,9 @@ async function smallPdfLatency(pool: PdfRenderPool, small: Uint8Array): Promise<
   const opened = performance.now();
   await document.renderPage(0);
   if (process.env.BENCH_DEBUG)
-    console.log(`  open ${Math.round(opened - started)} ms, render ${Math.round(performance.now() - opened)} ms`);
+    console.log(
+      `  open ${Math.round(opened - started)} ms, render ${Math.round(performance.now() - opened)} ms`,
+    );
   await document.close();
   return Math.round(performance.now() - started);
 }
@@ -66,7 +71,8 @@ async function latencyScenario(label: string, workers: number, pageTimeoutMs: nu
   const hostileDocument = await pool.open(hostile, {});
   const hostileRender = hostileDocument.renderPage(0).then(
     () => `rendered in ${Math.round(performance.now() - hostileStarted)} ms`,
-    (error: Error & { code?: string }) => `${error.code} after ${Math.round(performance.now() - hostileStarted)} ms`,
+    (error: Error & { code?: string }) =>
+      `${error.code} after ${Math.round(performance.now() - hostileStarted)} ms`,
   );
   await new Promise((resolve) => setTimeout(resolve, 500));
   const during = await smallPdfLatency(pool, small);
@@ -85,7 +91,9 @@ const inProcess = await peakWhile(
   selfResidentBytes,
   openPdf(bomb, {}).then((document) => document.renderPage(0)),
 );
-console.log(`in-process: peak RSS ${inProcess.peakMb} MB, ${inProcess.result instanceof Error ? inProcess.result.message : "rendered"}`);
+console.log(
+  `in-process: peak RSS ${inProcess.peakMb} MB, ${inProcess.result instanceof Error ? inProcess.result.message : "rendered"}`,
+);
 const pool = new PdfRenderPool({ workers: 2, pageTimeoutMs: 60_000, memoryMb });
 const gatewayBefore = selfResidentBytes();
 const inWorker = await peakWhile(

@@ -44,7 +44,11 @@ export async function ffmpegAvailable(ffmpegPath = "ffmpeg"): Promise<boolean> {
 }
 
 /** `ffmpeg -i` (no output) prints the container's length on stderr and exits 1; no length means unreadable. */
-async function probeDuration(ffmpeg: string, input: string, signal?: AbortSignal): Promise<number | undefined> {
+async function probeDuration(
+  ffmpeg: string,
+  input: string,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
   const stderr = await run(ffmpeg, ["-hide_banner", "-i", input], {
     timeout: 30_000,
     ...(signal ? { signal } : {}),
@@ -105,7 +109,9 @@ export async function openVideo(video: Uint8Array, options: VideoFrameOptions = 
       ));
     } catch (error) {
       signal?.throwIfAborted();
-      throw new UnsupportedMediaTypeError("invalid_video", "The video could not be decoded.", { cause: error });
+      throw new UnsupportedMediaTypeError("invalid_video", "The video could not be decoded.", {
+        cause: error,
+      });
     }
     if (stdout.length === 0) throw timestampOutOfRange(seconds);
     return stdout;

@@ -129,7 +129,9 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
       ...(options.signal ? { signal: options.signal } : {}),
     });
     // Checked here so a time past the end is a 400 before any frame reaches the model.
-    const late = timestamps.find((seconds) => video.durationSeconds !== undefined && seconds >= video.durationSeconds);
+    const late = timestamps.find(
+      (seconds) => video.durationSeconds !== undefined && seconds >= video.durationSeconds,
+    );
     if (late !== undefined) {
       await video.close();
       throw timestampOutOfRange(late);

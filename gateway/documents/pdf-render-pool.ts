@@ -10,11 +10,21 @@ import {
 import { processWorker } from "../workers/pool-worker.ts";
 import { type PoolTask, WorkerPool } from "../workers/worker-pool.ts";
 import type { LoadPdfOptions } from "./pdf-loader.ts";
-import type { PdfForget, PdfTask, PdfTaskFailure, PdfTaskResult, SerializedError } from "./pdf-worker-protocol.ts";
+import type {
+  PdfForget,
+  PdfTask,
+  PdfTaskFailure,
+  PdfTaskResult,
+  SerializedError,
+} from "./pdf-worker-protocol.ts";
 import type { PdfDocument, RenderedPage } from "./render-pdf-pages.ts";
 
 /** Opens PDFs for page rendering; `openPdf` renders in-process, `PdfRenderPool.open` in worker processes. */
-export type OpenPdfFn = (bytes: Uint8Array, options: LoadPdfOptions, signal?: AbortSignal) => Promise<PdfDocument>;
+export type OpenPdfFn = (
+  bytes: Uint8Array,
+  options: LoadPdfOptions,
+  signal?: AbortSignal,
+) => Promise<PdfDocument>;
 
 export interface PdfRenderPoolOptions {
   /** Worker processes. */
@@ -29,9 +39,13 @@ const ENTRY = fileURLToPath(new URL("./pdf-worker-entry.mjs", import.meta.url));
 
 function deserialize(error: SerializedError): GatewayError {
   if (error.status !== undefined && error.type !== undefined && error.code !== undefined) {
-    return new GatewayError(error.status, error.type, error.code, error.message, { param: error.param ?? null });
+    return new GatewayError(error.status, error.type, error.code, error.message, {
+      param: error.param ?? null,
+    });
   }
-  return new InternalError("pdf_render_failed", "Rendering the PDF failed.", { cause: new Error(error.message) });
+  return new InternalError("pdf_render_failed", "Rendering the PDF failed.", {
+    cause: new Error(error.message),
+  });
 }
 
 /**
@@ -74,10 +88,16 @@ export class PdfRenderPool {
           }),
         closed: () => new ServiceUnavailableError("pdf_renderer_closed", "The PDF renderer is shut down."),
         crashed: (detail) =>
-          new ServiceUnavailableError("pdf_worker_crashed", `The PDF renderer stopped unexpectedly (${detail}).`),
+          new ServiceUnavailableError(
+            "pdf_worker_crashed",
+            `The PDF renderer stopped unexpectedly (${detail}).`,
+          ),
         failed: ({ error }) => deserialize(error),
         loadFailed: (detail) =>
-          new ServiceUnavailableError("pdf_renderer_unavailable", `The PDF renderer could not start: ${detail}`),
+          new ServiceUnavailableError(
+            "pdf_renderer_unavailable",
+            `The PDF renderer could not start: ${detail}`,
+          ),
       },
     }).then(
       ({ pool }) => pool,

@@ -1,7 +1,13 @@
 import { GatewayError } from "../errors.ts";
 import type { WorkerMessage } from "../workers/worker-messages.ts";
 import { DEFAULT_MAX_IMAGE_PIXELS, type LoadPdfOptions } from "./pdf-loader.ts";
-import type { PdfForget, PdfTask, PdfTaskFailure, PdfTaskResult, SerializedError } from "./pdf-worker-protocol.ts";
+import type {
+  PdfForget,
+  PdfTask,
+  PdfTaskFailure,
+  PdfTaskResult,
+  SerializedError,
+} from "./pdf-worker-protocol.ts";
 import { openPdf, type PdfDocument } from "./render-pdf-pages.ts";
 
 // One PDF worker process: runs pdf.js (parsing and drawing, both CPU-bound) off the gateway's event loop, one
@@ -47,9 +53,11 @@ function pageWarnings(warnings: readonly string[], options: LoadPdfOptions): str
 }
 
 async function run(task: PdfTask): Promise<PdfTaskResult> {
-  if (task.type === "open") return { pageCount: (await open(task.docId, task.bytes, task.options)).pageCount };
+  if (task.type === "open")
+    return { pageCount: (await open(task.docId, task.bytes, task.options)).pageCount };
   const held = documents.get(task.docId);
-  const document = held?.document ?? (task.open && (await open(task.docId, task.open.bytes, task.open.options)));
+  const document =
+    held?.document ?? (task.open && (await open(task.docId, task.open.bytes, task.open.options)));
   if (!document) throw new Error(`PDF ${task.docId} is not open in this worker`);
   pdfjsWarnings = [];
   const page = await document.renderPage(task.index, task.options);

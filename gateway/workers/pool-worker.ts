@@ -45,7 +45,9 @@ export function processWorker(child: ChildProcess): PoolWorker {
     send: (message) => child.connected && child.send(message as object, () => undefined),
     onMessage: (listener) => child.on("message", listener),
     onExit: (listener) =>
-      child.once("exit", (code, signal) => listener(signal ? `signal ${signal}` : `exit code ${code}`, undefined)),
+      child.once("exit", (code, signal) =>
+        listener(signal ? `signal ${signal}` : `exit code ${code}`, undefined),
+      ),
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       return exited;

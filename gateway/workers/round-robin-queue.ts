@@ -26,7 +26,8 @@ export class RoundRobinQueue<T> {
     let chosen: { group: unknown; items: T[]; served: number } | undefined;
     for (const [group, items] of this.#groups) {
       const served = this.#lastServed.get(group) ?? 0;
-      if ((chosen === undefined || served < chosen.served) && eligible(group)) chosen = { group, items, served };
+      if ((chosen === undefined || served < chosen.served) && eligible(group))
+        chosen = { group, items, served };
     }
     if (chosen === undefined) return undefined;
     const item = chosen.items.shift() as T;

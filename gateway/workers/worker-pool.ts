@@ -149,7 +149,8 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
     const running = [...this.#slots].flatMap(({ running }) =>
       running !== null && running.job.task.tag === tag ? [running.job] : [],
     );
-    for (const job of [...this.#queue.removeWhere((job) => job.task.tag === tag), ...running]) this.#abort(job, reason);
+    for (const job of [...this.#queue.removeWhere((job) => job.task.tag === tag), ...running])
+      this.#abort(job, reason);
   }
 
   /** Sends a message that expects no answer to the workers in `workerIds` that are still alive. */
@@ -211,7 +212,9 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
         if (!this.#slots.delete(slot)) return;
         if (!slot.ready) {
           const reason = error instanceof Error ? error.message : detail;
-          reject(this.#options.errors.loadFailed(`worker died while loading: ${reason}`, isMissingModule(error)));
+          reject(
+            this.#options.errors.loadFailed(`worker died while loading: ${reason}`, isMissingModule(error)),
+          );
           return;
         }
         this.#replace(slot, this.#options.errors.crashed(detail));
@@ -239,7 +242,10 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
     });
   }
 
-  #finish(slot: Slot, message: { type: "result"; jobId: number; result: R } | ({ type: "failed"; jobId: number } & F)): void {
+  #finish(
+    slot: Slot,
+    message: { type: "result"; jobId: number; result: R } | ({ type: "failed"; jobId: number } & F),
+  ): void {
     const running = slot.running;
     if (running === null || running.jobId !== message.jobId) return;
     slot.running = null;
@@ -290,7 +296,10 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
         if (running === null) continue;
         busy++;
         if ((slot.worker.residentBytes?.() ?? 0) > limit) {
-          this.#replace(slot, running.job.task.memoryError?.() ?? this.#options.errors.crashed("memory limit"));
+          this.#replace(
+            slot,
+            running.job.task.memoryError?.() ?? this.#options.errors.crashed("memory limit"),
+          );
         }
       }
       if (busy === 0) {

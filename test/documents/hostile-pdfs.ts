@@ -7,7 +7,9 @@ import { PDFDocument, PDFName, PDFNumber, PDFRawStream } from "pdf-lib";
 async function pdfWithContent(content: Uint8Array, filtered: boolean): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
   const page = pdf.addPage([612, 792]);
-  const dict = pdf.context.obj(filtered ? { Filter: "FlateDecode", Length: content.length } : { Length: content.length });
+  const dict = pdf.context.obj(
+    filtered ? { Filter: "FlateDecode", Length: content.length } : { Length: content.length },
+  );
   page.node.set(PDFName.of("Contents"), pdf.context.register(PDFRawStream.of(dict, content)));
   return pdf.save();
 }
@@ -66,6 +68,9 @@ export async function hugeImagePdf(side = 20_000): Promise<Uint8Array> {
   );
   page.node.setXObject(PDFName.of("Im0"), image);
   const content = Buffer.from("BT /F1 1 Tf ET q 500 0 0 700 50 50 cm /Im0 Do Q");
-  page.node.set(PDFName.of("Contents"), pdf.context.register(PDFRawStream.of(pdf.context.obj({ Length: content.length }), content)));
+  page.node.set(
+    PDFName.of("Contents"),
+    pdf.context.register(PDFRawStream.of(pdf.context.obj({ Length: content.length }), content)),
+  );
   return pdf.save();
 }

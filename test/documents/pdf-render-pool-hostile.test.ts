@@ -16,7 +16,11 @@ function startPool(options: Partial<ConstructorParameters<typeof PdfRenderPool>[
 }
 afterAll(() => Promise.all(pools.map((pool) => pool.close())));
 
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: GatewayError) => error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: GatewayError) => error,
+  );
 
 /** PIDs of this process's children: the PDF workers. */
 function childPids(): number[] {
@@ -59,9 +63,15 @@ describe("PdfRenderPool against hostile PDFs", () => {
       const pool = startPool();
       await renderSmallPdf(pool); // both workers up
       const hostile = await pool.open(await strokeHeavyPdf(6), {});
-      const drawing = hostile.renderPage(0).then(() => "hostile", () => "hostile");
+      const drawing = hostile.renderPage(0).then(
+        () => "hostile",
+        () => "hostile",
+      );
       // The hostile document may occupy all workers but one, and the queue serves documents in turn.
-      const hostileAgain = hostile.renderPage(0).then(() => "hostile", () => "hostile");
+      const hostileAgain = hostile.renderPage(0).then(
+        () => "hostile",
+        () => "hostile",
+      );
       const small = renderSmallPdf(pool).then(() => "small");
       expect(await Promise.race([drawing, hostileAgain, small])).toBe("small");
       expect((await pool.stats()).busy).toBe(1);

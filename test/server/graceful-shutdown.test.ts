@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../bench/lib/child-service.ts";
-import { receiptDataUrl } from "../support/fixtures.ts";
 import { strokeHeavyPdf } from "../documents/hostile-pdfs.ts";
+import { receiptDataUrl } from "../support/fixtures.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 
 let emulator: VllmEmulator;
@@ -99,11 +99,17 @@ describe("graceful shutdown", () => {
   it("exits within the grace period while a PDF worker is stuck drawing a stroke-heavy page", async () => {
     const url = await startServer({ SHUTDOWN_GRACE_MS: "1000", PDF_PAGE_TIMEOUT_MS: "600000" });
     const form = new FormData();
-    form.append("file", new Blob([new Uint8Array(await strokeHeavyPdf(8))], { type: "application/pdf" }), "strokes.pdf");
+    form.append(
+      "file",
+      new Blob([new Uint8Array(await strokeHeavyPdf(8))], { type: "application/pdf" }),
+      "strokes.pdf",
+    );
     const response = fetch(`${url}/v1/ocr`, { method: "POST", body: form }).catch(() => "cut");
     // Wait until a worker is drawing the page (the workers start on the first PDF).
     for (let attempt = 0; attempt < 600; attempt++) {
-      const ready = (await (await fetch(`${url}/ready`)).json()) as { detail: { pdf_renderer?: { busy: number } } };
+      const ready = (await (await fetch(`${url}/ready`)).json()) as {
+        detail: { pdf_renderer?: { busy: number } };
+      };
       if ((ready.detail.pdf_renderer?.busy ?? 0) > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

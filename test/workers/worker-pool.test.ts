@@ -74,7 +74,9 @@ describe("WorkerPool", () => {
 
   it("kills a worker past its task's deadline, even one stuck in a loop, and replaces it", async () => {
     const pool = await startPool();
-    const stuck = pool.run(task("stuck", { spin: true, timeoutMs: 200, timeoutError: () => new Error("too slow") }));
+    const stuck = pool.run(
+      task("stuck", { spin: true, timeoutMs: 200, timeoutError: () => new Error("too slow") }),
+    );
     await expect(stuck).rejects.toThrow("too slow");
     await expect(pool.run(task("after"))).resolves.toBe("after");
     expect(pool.stats()).toMatchObject({ workers: 1, replaced: 1 });

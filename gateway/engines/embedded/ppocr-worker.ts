@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { isMissingModule } from "../../workers/worker-messages.ts";
 import { UndecodableImageError } from "./bound-image.ts";
 import { loadPpocrModel, type PpocrModel } from "./ppocr-model.ts";
 import { recognizePage } from "./recognize-page.ts";
-import { isMissingModule } from "../../workers/worker-messages.ts";
 import type { PpocrWorkerSettings, RecognizeRequest, WorkerMessage } from "./worker-protocol.ts";
 
 // Entry point of one embedded-engine worker thread: loads the model once, then reads one page at a time.

@@ -61,7 +61,10 @@ export async function startRecognitionPool<T>(
           // from Node's pool) would otherwise be cloned whole. `new Uint8Array(view)` copies; `slice` would not.
           message: () => {
             const copy = new Uint8Array(image);
-            return { body: { image: copy } satisfies Omit<RecognizeRequest, "jobId">, transfer: [copy.buffer] };
+            return {
+              body: { image: copy } satisfies Omit<RecognizeRequest, "jobId">,
+              transfer: [copy.buffer],
+            };
           },
         }),
       stats: () => {
