@@ -7,7 +7,8 @@ const END_STREAM = Buffer.from("endstream");
 /** True when `data` inflates (zlib) to more than `limit` bytes; counts without keeping the output. */
 function inflatesPast(data: Uint8Array, limit: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const inflate = createInflate();
+    // 1 MiB chunks are mmap-ed, so the memory is given back when they are collected (small ones stay in the heap).
+    const inflate = createInflate({ chunkSize: 1024 * 1024 });
     let total = 0;
     inflate.on("data", (chunk: Buffer) => {
       total += chunk.length;

@@ -13,11 +13,7 @@ const pdfUpload = (bytes: Uint8Array) => ({
 });
 
 describe("/v1/ocr with hostile PDFs", () => {
-  const bed = useOcrGateway({
-    PDF_PAGE_TIMEOUT_MS: "8000",
-    PDF_WORKER_MEMORY_MB: "450",
-    PDF_RENDER_WORKERS: "2",
-  });
+  const bed = useOcrGateway({ PDF_PAGE_TIMEOUT_MS: "8000", PDF_RENDER_WORKERS: "2" });
 
   it(
     "answers 422 pdf_page_timeout naming the page and the limit, then serves the next PDF",
