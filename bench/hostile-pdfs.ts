@@ -5,7 +5,7 @@
  * 2. the peak resident memory of rendering a deflate bomb (0.4 MB → 400 MB content stream), in-process (as a
  *    worker thread shares the process) and in a worker process with its memory bound.
  *
- *   npx tsx bench/hostile-pdfs.ts [--workers-memory-mb 1024]
+ *   npx tsx bench/hostile-pdfs.ts [--workers-memory-mb 1024] [--skip-latency]
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -14,7 +14,12 @@ import { openPdf } from "../gateway/documents/render-pdf-pages.ts";
 import { deflateBombPdf, strokeHeavyPdf } from "../test/documents/hostile-pdfs.ts";
 import { buildReceiptPdf } from "../test/support/ocr-fixtures.ts";
 
-const { values } = parseArgs({ options: { "workers-memory-mb": { type: "string", default: "1024" } } });
+const { values } = parseArgs({
+  options: {
+    "workers-memory-mb": { type: "string", default: "1024" },
+    "skip-latency": { type: "boolean", default: false },
+  },
+});
 const memoryMb = Number(values["workers-memory-mb"]);
 
 /** Resident bytes of this process's children (the PDF workers), summed. */
@@ -82,8 +87,10 @@ async function latencyScenario(label: string, workers: number, pageTimeoutMs: nu
   await pool.close();
 }
 
-await latencyScenario("1 worker, no deadline (before)", 1, 600_000);
-await latencyScenario("2 workers, 20 s deadline (after)", 2, 20_000);
+if (!values["skip-latency"]) {
+  await latencyScenario("1 worker, no deadline (before)", 1, 600_000);
+  await latencyScenario("2 workers, 20 s deadline (after)", 2, 20_000);
+}
 
 const bomb = await deflateBombPdf(400);
 console.log(`deflate bomb: ${bomb.length} bytes`);
@@ -107,3 +114,15 @@ console.log(
     `${error instanceof Error ? `${error.status} ${error.code}: ${error.message}` : "rendered"}`,
 );
 await pool.close();
+
+const checked = new PdfRenderPool({ workers: 2, pageTimeoutMs: 60_000, memoryMb });
+const withCheck = await peakWhile(
+  childrenResidentBytes,
+  checked.open(bomb, { maxStreamBytes: 256 * 1048576 }).then((document) => document.renderPage(0)),
+);
+const refused = withCheck.result as Error & { status?: number; code?: string };
+console.log(
+  `worker processes with PDF_MAX_STREAM_MB=256: peak RSS of both workers ${withCheck.peakMb} MB, ` +
+    `${refused instanceof Error ? `${refused.status} ${refused.code}` : "rendered"}`,
+);
+await checked.close();
