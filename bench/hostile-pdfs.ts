@@ -5,16 +5,21 @@
  * 2. the peak resident memory of rendering a deflate bomb (0.4 MB → 400 MB content stream), in-process (as a
  *    worker thread shares the process) and in a worker process with its memory bound.
  *
- *   npx tsx bench/hostile-pdfs.ts [--workers-memory-mb 1024]
+ *   npx tsx bench/hostile-pdfs.ts [--workers-memory-mb 1024] [--skip-latency]
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PdfRenderPool } from "../gateway/documents/pdf-render-pool.ts";
 import { openPdf } from "../gateway/documents/render-pdf-pages.ts";
 import { deflateBombPdf, strokeHeavyPdf } from "../test/documents/hostile-pdfs.ts";
 import { buildReceiptPdf } from "../test/support/ocr-fixtures.ts";
 
-const { values } = parseArgs({ options: { "workers-memory-mb": { type: "string", default: "1024" } } });
+const { values } = parseArgs({
+  options: {
+    "workers-memory-mb": { type: "string", default: "1024" },
+    "skip-latency": { type: "boolean", default: false },
+  },
+});
 const memoryMb = Number(values["workers-memory-mb"]);
 
 /** Resident bytes of this process's children (the PDF workers), summed. */
@@ -35,7 +40,10 @@ function selfResidentBytes(): number {
   return process.memoryUsage().rss;
 }
 
-async function peakWhile<T>(sample: () => number, work: Promise<T>): Promise<{ result: T | Error; peakMb: number }> {
+async function peakWhile<T>(
+  sample: () => number,
+  work: Promise<T>,
+): Promise<{ result: T | Error; peakMb: number }> {
   let peak = sample();
   const timer = setInterval(() => {
     peak = Math.max(peak, sample());
@@ -50,7 +58,10 @@ async function smallPdfLatency(pool: PdfRenderPool, small: Uint8Array): Promise<
   const document = await pool.open(small, {});
   const opened = performance.now();
   await document.renderPage(0);
-  if (process.env.BENCH_DEBUG) console.log(`  open ${Math.round(opened - started)} ms, render ${Math.round(performance.now() - opened)} ms`, await pool.stats());
+  if (process.env.BENCH_DEBUG)
+    console.log(
+      `  open ${Math.round(opened - started)} ms, render ${Math.round(performance.now() - opened)} ms`,
+    );
   await document.close();
   return Math.round(performance.now() - started);
 }
@@ -65,7 +76,8 @@ async function latencyScenario(label: string, workers: number, pageTimeoutMs: nu
   const hostileDocument = await pool.open(hostile, {});
   const hostileRender = hostileDocument.renderPage(0).then(
     () => `rendered in ${Math.round(performance.now() - hostileStarted)} ms`,
-    (error: Error & { code?: string }) => `${error.code} after ${Math.round(performance.now() - hostileStarted)} ms`,
+    (error: Error & { code?: string }) =>
+      `${error.code} after ${Math.round(performance.now() - hostileStarted)} ms`,
   );
   await new Promise((resolve) => setTimeout(resolve, 500));
   const during = await smallPdfLatency(pool, small);
@@ -75,12 +87,10 @@ async function latencyScenario(label: string, workers: number, pageTimeoutMs: nu
   await pool.close();
 }
 
-if (process.env.BENCH_ONLY_LATENCY) {
+if (!values["skip-latency"]) {
+  await latencyScenario("1 worker, no deadline (before)", 1, 600_000);
   await latencyScenario("2 workers, 20 s deadline (after)", 2, 20_000);
-  process.exit(0);
 }
-await latencyScenario("1 worker, no deadline (before)", 1, 600_000);
-await latencyScenario("2 workers, 20 s deadline (after)", 2, 20_000);
 
 const bomb = await deflateBombPdf(400);
 console.log(`deflate bomb: ${bomb.length} bytes`);
@@ -88,7 +98,9 @@ const inProcess = await peakWhile(
   selfResidentBytes,
   openPdf(bomb, {}).then((document) => document.renderPage(0)),
 );
-console.log(`in-process: peak RSS ${inProcess.peakMb} MB, ${inProcess.result instanceof Error ? inProcess.result.message : "rendered"}`);
+console.log(
+  `in-process: peak RSS ${inProcess.peakMb} MB, ${inProcess.result instanceof Error ? inProcess.result.message : "rendered"}`,
+);
 const pool = new PdfRenderPool({ workers: 2, pageTimeoutMs: 60_000, memoryMb });
 const gatewayBefore = selfResidentBytes();
 const inWorker = await peakWhile(
@@ -102,3 +114,15 @@ console.log(
     `${error instanceof Error ? `${error.status} ${error.code}: ${error.message}` : "rendered"}`,
 );
 await pool.close();
+
+const checked = new PdfRenderPool({ workers: 2, pageTimeoutMs: 60_000, memoryMb });
+const withCheck = await peakWhile(
+  childrenResidentBytes,
+  checked.open(bomb, { maxStreamBytes: 256 * 1048576 }).then((document) => document.renderPage(0)),
+);
+const refused = withCheck.result as Error & { status?: number; code?: string };
+console.log(
+  `worker processes with PDF_MAX_STREAM_MB=256: peak RSS of both workers ${withCheck.peakMb} MB, ` +
+    `${refused instanceof Error ? `${refused.status} ${refused.code}` : "rendered"}`,
+);
+await checked.close();

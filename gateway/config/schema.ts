@@ -117,6 +117,7 @@ export const configSchema = z.object({
   PDF_RENDER_WORKERS: integer(2, 0),
   PDF_PAGE_TIMEOUT_MS: integer(20_000, 100),
   PDF_WORKER_MEMORY_MB: integer(1024, 128),
+  PDF_MAX_STREAM_MB: integer(256, 1),
   FFMPEG_PATH: optionalString,
   FETCH_TIMEOUT_MS: integer(15_000, 1),
   FETCH_MAX_BYTES: integer(50 * 1024 * 1024, 1024),

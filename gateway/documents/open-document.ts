@@ -31,6 +31,8 @@ export interface OpenDocumentOptions {
   /** Mistral-style 0-based page list, or a string such as "0,2-4". */
   pages?: readonly number[] | string | undefined | null;
   maxPages: number;
+  /** A PDF with a Flate stream inflating past this is refused (413 `pdf_stream_too_large`). Default: no check. */
+  maxPdfStreamBytes?: number | undefined;
   /** Seconds into a video to read frames at (default: the first frame). */
   timestamps?: readonly number[] | string | undefined;
   ffmpegPath?: string | undefined;
@@ -94,7 +96,11 @@ export async function openDocument(bytes: Buffer, options: OpenDocumentOptions):
   if (kind === "pdf") {
     const pdf = await (options.openPdf ?? openPdf)(
       bytes,
-      { maxPages: options.maxPages, maxImagePixels: options.limits.maxInputPixels },
+      {
+        maxPages: options.maxPages,
+        maxImagePixels: options.limits.maxInputPixels,
+        ...(options.maxPdfStreamBytes != null ? { maxStreamBytes: options.maxPdfStreamBytes } : {}),
+      },
       options.signal,
     );
     const indexes = parsePageSelection(pageSpec, pdf.pageCount, { maxPages: options.maxPages });

@@ -2,12 +2,15 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type { PDFDocumentProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
 import { BadRequestError, type GatewayError, PayloadTooLargeError } from "../errors.ts";
+import { assertStreamsInflateWithin } from "./pdf-stream-limit.ts";
 
 export interface LoadPdfOptions {
   /** Refuse documents with more pages than this (413 `too_many_pages`). Default: no limit. */
   maxPages?: number;
   /** Embedded images above this many pixels are skipped by pdf.js rather than decoded. Default 100 MP. */
   maxImagePixels?: number;
+  /** Refuse documents with a Flate stream that inflates past this many bytes (413 `pdf_stream_too_large`). */
+  maxStreamBytes?: number;
   /** Let pdf.js print its warnings (e.g. a dropped oversized image) with `console.warn`: for a worker that
    * captures them. Default: errors only. */
   reportWarnings?: boolean;
@@ -33,9 +36,10 @@ function packageDirectory(subdirectory: string): string {
 /**
  * Parses a PDF with pdf.js in this process. The bytes are copied, so the caller's buffer is never detached.
  * Throws 400 `pdf_encrypted` for documents that need a password, 400 `invalid_pdf` for anything pdf.js
- * cannot open, 413 `too_many_pages` above `maxPages`.
+ * cannot open, 413 `too_many_pages` above `maxPages`, 413 `pdf_stream_too_large` above `maxStreamBytes`.
  */
 export async function loadPdf(bytes: Uint8Array, options: LoadPdfOptions = {}): Promise<PDFDocumentProxy> {
+  if (options.maxStreamBytes != null) await assertStreamsInflateWithin(bytes, options.maxStreamBytes);
   const pdfjs = await loadPdfjs();
   const task = pdfjs.getDocument({
     data: new Uint8Array(bytes),

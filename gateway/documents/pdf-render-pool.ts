@@ -212,7 +212,7 @@ export class PdfRenderPool {
     return { workers, busy, queued, replaced, openDocuments: this.#openDocuments };
   }
 
-  /** Kills every worker (pending tasks fail with 503); returns within ~2 s whatever a worker is doing. */
+  /** Kills every worker process (pending tasks fail with 503); returns at once whatever a worker is doing. */
   async close(): Promise<void> {
     const pool = this.#pool && (await this.#pool.catch(() => undefined));
     this.#pool = undefined;

@@ -56,8 +56,9 @@ async function run(task: PdfTask): Promise<PdfTaskResult> {
   if (task.type === "open")
     return { pageCount: (await open(task.docId, task.bytes, task.options)).pageCount };
   const held = documents.get(task.docId);
-  const document =
-    held?.document ?? (task.open && (await open(task.docId, task.open.bytes, task.open.options)));
+  // The streams were checked when the document was first opened; another worker need not check them again.
+  const { maxStreamBytes: _checked, ...reopen } = task.open?.options ?? {};
+  const document = held?.document ?? (task.open && (await open(task.docId, task.open.bytes, reopen)));
   if (!document) throw new Error(`PDF ${task.docId} is not open in this worker`);
   pdfjsWarnings = [];
   const page = await document.renderPage(task.index, task.options);

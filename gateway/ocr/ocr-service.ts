@@ -120,6 +120,7 @@ export async function openOcrTask(deps: OcrServiceDependencies, input: OcrJobInp
     limits: ocr.imageLimits,
     pages: request.pages,
     maxPages: config.PDF_MAX_PAGES,
+    maxPdfStreamBytes: config.PDF_MAX_STREAM_MB * 1024 * 1024,
     timestamps: request.timestamps,
     ffmpegPath: config.FFMPEG_PATH,
     signal,

@@ -1,10 +1,13 @@
 /**
- * A queue that serves its groups in turn rather than its items in arrival order: with one group per document,
- * a 500-page PDF queued first does not make a 1-page PDF queued next wait for all 500 pages.
+ * A queue that serves its groups in turn rather than its items in arrival order: the next item comes from the
+ * group served least recently (never-served groups first), so with one group per document a 500-page PDF queued
+ * first does not make a 1-page PDF queued next wait for all 500 pages.
  */
 export class RoundRobinQueue<T> {
-  /** Groups in serving order; a group moves to the back after one of its items is taken. */
   readonly #groups = new Map<unknown, T[]>();
+  /** When each group was last served; kept while the group has work running (see `forget`). */
+  readonly #lastServed = new Map<unknown, number>();
+  #served = 0;
   #size = 0;
 
   get size(): number {
@@ -18,17 +21,25 @@ export class RoundRobinQueue<T> {
     this.#size++;
   }
 
-  /** Takes the oldest item of the first group `eligible` accepts, or `undefined`. */
+  /** Takes the oldest item of the least recently served group that `eligible` accepts, or `undefined`. */
   take(eligible: (group: unknown) => boolean = () => true): T | undefined {
+    let chosen: { group: unknown; items: T[]; served: number } | undefined;
     for (const [group, items] of this.#groups) {
-      if (!eligible(group)) continue;
-      const item = items.shift() as T;
-      this.#groups.delete(group);
-      if (items.length > 0) this.#groups.set(group, items);
-      this.#size--;
-      return item;
+      const served = this.#lastServed.get(group) ?? 0;
+      if ((chosen === undefined || served < chosen.served) && eligible(group))
+        chosen = { group, items, served };
     }
-    return undefined;
+    if (chosen === undefined) return undefined;
+    const item = chosen.items.shift() as T;
+    if (chosen.items.length === 0) this.#groups.delete(chosen.group);
+    this.#lastServed.set(chosen.group, ++this.#served);
+    this.#size--;
+    return item;
+  }
+
+  /** Drops what the queue remembers of `group` once it has nothing queued (call when its last task ends). */
+  forget(group: unknown): void {
+    if (!this.#groups.has(group)) this.#lastServed.delete(group);
   }
 
   /** Removes `item` (e.g. when its caller gave up); false when it was not queued. */
@@ -60,6 +71,7 @@ export class RoundRobinQueue<T> {
   drain(): T[] {
     const all = [...this.#groups.values()].flat();
     this.#groups.clear();
+    this.#lastServed.clear();
     this.#size = 0;
     return all;
   }

@@ -73,14 +73,13 @@ interface Slot {
 /** The first task-duration guess for `retry-after`, before any task finished. */
 const INITIAL_TASK_MS = 2000;
 const MEMORY_CHECK_MS = 100;
-/** `close` waits this long for workers to exit; a thread stuck in native code is left behind after that. */
-const CLOSE_WAIT_MS = 2000;
 
 /**
  * A fixed set of workers (threads or processes), one task each at a time, fed from a queue that serves groups in
  * turn. A worker that dies is replaced and its task fails with `errors.crashed`; one that overruns its task's
  * deadline or memory bound, or whose task is aborted with `abortRunning: "terminate"`, is killed and replaced.
- * `close` never waits more than ~2 s.
+ * `close` returns once every worker is gone: at once for processes (SIGKILL); a thread inside a native call
+ * only when the call returns, which is why work that can run away belongs in processes.
  */
 export class WorkerPool<R = unknown, F extends object = { message: string }> {
   readonly #options: WorkerPoolOptions<F>;
@@ -166,7 +165,7 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
     return { busy, queued: this.#queue.size, workers: this.#slots.size, replaced: this.#replaced };
   }
 
-  /** Kills every worker; waiting and running tasks fail with `errors.closed`. Returns within ~2 s. */
+  /** Kills every worker and waits for them to exit; waiting and running tasks fail with `errors.closed`. */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#memoryTimer);
@@ -179,15 +178,8 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
       clearTimeout(slot.running?.timer);
       if (job) this.#settle(job, () => job.reject(closed));
     }
-    let waited: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(slots.map((slot) => slot.worker.kill())),
-      new Promise((resolve) => {
-        waited = setTimeout(resolve, CLOSE_WAIT_MS);
-        waited.unref();
-      }),
-    ]);
-    clearTimeout(waited);
+    // Waiting matters for threads: a process exiting while one is torn down can abort in native code.
+    await Promise.all(slots.map((slot) => slot.worker.kill()));
   }
 
   #addSlot(): Promise<number> {
@@ -324,7 +316,10 @@ export class WorkerPool<R = unknown, F extends object = { message: string }> {
   #release(job: Job): void {
     const count = (this.#runningPerGroup.get(job.group) ?? 1) - 1;
     if (count > 0) this.#runningPerGroup.set(job.group, count);
-    else this.#runningPerGroup.delete(job.group);
+    else {
+      this.#runningPerGroup.delete(job.group);
+      this.#queue.forget(job.group);
+    }
   }
 
   /** Runs `settle` unless the caller already has its answer, and detaches the abort listener. */

@@ -8,7 +8,7 @@ const pool = new PdfRenderPool({ workers: 1, pageTimeoutMs: 60_000, memoryMb: 10
 afterAll(() => pool.close());
 
 describe("PdfRenderPool", () => {
-  it("renders the same pages in a worker thread as in-process", async () => {
+  it("renders the same pages in a worker process as in-process", async () => {
     const bytes = await buildReceiptPdf(3);
     const inWorker = await pool.open(bytes, {});
     const inProcess = await openPdf(bytes, {});

@@ -13,11 +13,7 @@ const pdfUpload = (bytes: Uint8Array) => ({
 });
 
 describe("/v1/ocr with hostile PDFs", () => {
-  const bed = useOcrGateway({
-    PDF_PAGE_TIMEOUT_MS: "8000",
-    PDF_WORKER_MEMORY_MB: "450",
-    PDF_RENDER_WORKERS: "2",
-  });
+  const bed = useOcrGateway({ PDF_PAGE_TIMEOUT_MS: "8000", PDF_RENDER_WORKERS: "2" });
 
   it(
     "answers 422 pdf_page_timeout naming the page and the limit, then serves the next PDF",
@@ -37,13 +33,17 @@ describe("/v1/ocr with hostile PDFs", () => {
   );
 
   it(
-    "answers 422 pdf_memory_limit for a deflate bomb",
+    "answers 413 pdf_stream_too_large for a deflate bomb, before inflating it",
     async () => {
+      const replaced = async () =>
+        ((await (await fetch(`${bed.gateway.url}/ready`)).json()) as Json).detail.pdf_renderer.replaced;
+      const before = await replaced();
       const response = await postOcrForm(bed.gateway.url, pdfUpload(await deflateBombPdf(400)));
       const body = (await response.json()) as ErrorBody;
-      expect(response.status).toBe(422);
-      expect(body.error.code).toBe("pdf_memory_limit");
-      expect(body.error.message).toContain("PDF_WORKER_MEMORY_MB");
+      expect(response.status).toBe(413);
+      expect(body.error.code).toBe("pdf_stream_too_large");
+      expect(body.error.message).toContain("256 MB (PDF_MAX_STREAM_MB)");
+      expect(await replaced()).toBe(before); // refused, not killed
     },
     SLOW,
   );
