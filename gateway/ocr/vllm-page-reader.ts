@@ -16,14 +16,7 @@ import {
   validateFields,
 } from "../tasks/index.ts";
 import type { Generation } from "../upstream/stream-chat-completion.ts";
-import type {
-  BackendLoad,
-  OcrBackend,
-  PageContext,
-  PreparedTask,
-  TaskCapabilities,
-  TaskOptions,
-} from "./ocr-backend.ts";
+import type { OcrBackend, PageContext, PreparedTask, TaskOptions } from "./ocr-backend.ts";
 import type { PageFinish, PageResult, PreparedPage } from "./ocr-types.ts";
 import { pageContentFrom } from "./page-result.ts";
 
