@@ -35,6 +35,19 @@ const NOT_RUN: Array<[RegExp, string]> = [
   [/^cp deploy\/nginx\/tls\//, "test/deploy/nginx.test.ts copies the TLS file into conf.d the same way"],
   [/your-clip\.mp4/, "needs your video; test/routes/ocr-documents.test.ts reads one made with ffmpeg"],
   [/^claude mcp add\b/, "needs Claude Code; test/mcp/ drives /mcp with the MCP SDK's client"],
+  [
+    /-F output_format=(pdf|alto|hocr) -o /,
+    "writes a file; test/routes/ocr-archive-formats.test.ts sends the same requests and checks the files with poppler and xmllint",
+  ],
+  [
+    /^pdftotext /,
+    "reads the file of the example above; test/output-formats/ runs pdftotext on searchable PDFs",
+  ],
+  [
+    /^(VLLM_URL=\S+ )?(npx ocr-gateway|npm run) batch\b|^\$ npx ocr-gateway batch\b/,
+    "a batch run; test/cli/batch/ runs the same command on generated archives",
+  ],
+  [/ocrjob_…/, "needs the id a job answered with; test/routes/ocr-jobs.test.ts runs every job route"],
 ];
 /** Examples that show the default set-up, with no VLLM_URL: they run against the embedded engine. */
 const EMBEDDED = [/-F file=@examples\/receipt\.jpg \| jq -r \.text$/];
@@ -63,7 +76,7 @@ const scratch = path.join(REPO_ROOT, "test-artifacts", "doc-examples");
 beforeAll(async () => {
   emulator = await VllmEmulator.start();
   [vllmGateway, embeddedGateway] = await Promise.all([
-    startGateway({ VLLM_URL: emulator.url, LOG_LEVEL: "warn" }),
+    startGateway({ VLLM_URL: emulator.url, LOG_LEVEL: "warn", CACHE: "on" }),
     startGateway({ LOG_LEVEL: "warn" }),
   ]);
   mkdirSync(scratch, { recursive: true });
@@ -85,7 +98,11 @@ function expectAnswer(output: string, where: string): void {
   } catch {
     return;
   }
-  expect(parsed, `${where}: ${output.slice(0, 300)}`).not.toHaveProperty("error");
+  // A job or batch object carries `error: null` until it fails; only an error envelope has one set.
+  expect(
+    (parsed as { error?: unknown }).error ?? undefined,
+    `${where}: ${output.slice(0, 300)}`,
+  ).toBeUndefined();
 }
 
 describe("the docs' shell examples", () => {
