@@ -47,6 +47,8 @@ export interface OcrJobInput {
   onTask?: (task: TaskDefinition) => void;
   /** Who asks and what the result cache may do; without it the cache is not used (no owner, no sharing). */
   cache?: CachePolicy;
+  /** The caller renders `output_format` pdf/alto/hocr from the answer (`/v1/ocr`); elsewhere it is refused. */
+  rendersArchiveFormats?: boolean;
 }
 
 /** A document opened for a task, not yet read: every 4xx about the input has been thrown by now. */
@@ -107,7 +109,7 @@ export async function openOcrTask(deps: OcrServiceDependencies, input: OcrJobInp
   input.onTask?.(task);
   // Checked here, not in a backend: a language the task has no prompt in is refused whatever serves it.
   choosePrompt(task, tasks.getProfile(config.MODEL_PROFILE), request.language);
-  checkOutputFormat(request, task);
+  checkOutputFormat(request, task, input.rendersArchiveFormats === true);
   const options = taskOptionsFrom(request, task);
   const prepared = ocr.prepareTask(task, options);
   const bytes = await documentBytes(deps, input.source, signal);

@@ -70,8 +70,15 @@ export function taskOptionsFrom(request: OcrRequest, task: TaskDefinition): Task
  * Archive output formats place words by their boxes, so they need the spotting task, and they are whole
  * files, so they cannot stream: both are the caller's mistake, answered before any model time is spent.
  */
-export function checkOutputFormat(request: OcrRequest, task: TaskDefinition): void {
+export function checkOutputFormat(request: OcrRequest, task: TaskDefinition, rendered: boolean): void {
   if (!isArchiveFormat(request.output_format)) return;
+  if (!rendered) {
+    throw new BadRequestError(
+      "output_format_not_supported_here",
+      `\`output_format: ${request.output_format}\` is answered by POST /v1/ocr and \`ocr-gateway batch --format\`; jobs and batch lines answer JSON.`,
+      { param: "output_format" },
+    );
+  }
   if (task.parser !== "spotting") {
     throw new BadRequestError(
       "incompatible_output_format",

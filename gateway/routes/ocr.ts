@@ -38,6 +38,7 @@ export function ocrRoute(deps: AppDependencies) {
         c.get("labels").task = task.name;
       },
       cache: cachePolicyFrom(c.req.header("cache-control"), c.get("principal")),
+      rendersArchiveFormats: true,
     });
     c.header("x-ocr-backend", ocr.name);
     if (job.documentSha256) c.header("x-document-sha256", job.documentSha256);
