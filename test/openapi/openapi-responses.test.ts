@@ -123,8 +123,11 @@ describe("the gateway's real answers against its own /openapi.json", () => {
     emulator.script({ text: "TOTAL 9.00" });
     const streamed = await call(base, "post", "/v1/ocr", { body: receiptForm({ stream: "true" }) });
     expect(streamed.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    emulator.script({ httpError: { status: 500 } });
+    // A 500 with a message is about the request (502); an empty one is vLLM's engine dying (503, retry later).
+    emulator.script({ httpError: { status: 500, rawBody: "Internal Server Error" } });
     expect((await call(base, "post", "/v1/ocr", { body: receiptForm({}) })).status).toBe(502);
+    emulator.script({ httpError: { status: 500 } });
+    expect((await call(base, "post", "/v1/ocr", { body: receiptForm({}) })).status).toBe(503);
 
     expect(
       await statuses([
