@@ -4,6 +4,7 @@ import { BadRequestError, ConflictError, NotFoundError } from "../errors.ts";
 import { validate } from "../http/parse-json-body.ts";
 import { readOcrInput } from "../http/read-ocr-input.ts";
 import type { AppDependencies, AppEnv, RequestVariables } from "../http/request-context.ts";
+import { requestOwner } from "../http/request-owner.ts";
 import { replayJobEvents } from "../jobs/job-event-replay.ts";
 import type { JobsRuntime } from "../jobs/jobs-runtime.ts";
 import { createOcrJob } from "../jobs/ocr/create-ocr-job.ts";
@@ -42,11 +43,6 @@ function jsonField(value: unknown, name: string): unknown {
       param: name,
     });
   }
-}
-
-/** Who owns what a request creates: the API key's name or the JWT subject (one anonymous owner with auth off). */
-function ownerOf(principal: RequestVariables["principal"]): string {
-  return principal ? `${principal.kind}:${principal.id}` : "anonymous:anonymous";
 }
 
 /**
@@ -89,7 +85,7 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
         jobOptionsSchema,
       );
       const { job, created } = await createOcrJob(deps, store, {
-        owner: ownerOf(c.get("principal")),
+        owner: requestOwner(c),
         input,
         webhookUrl: checkWebhookUrlOption(options.webhook_url, {
           webhooksEnabled: config.WEBHOOK_SECRET !== undefined,
@@ -109,7 +105,7 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
     .get("/v1/ocr/jobs", async (c) => {
       const query = validate(c.req.query(), listQuerySchema);
       const { jobs: page, hasMore } = await jobs.store().listJobs({
-        owner: ownerOf(c.get("principal")),
+        owner: requestOwner(c),
         type: OCR_JOB_TYPE,
         after: query.after,
         limit: query.limit,
@@ -124,11 +120,11 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
       });
     })
     .get("/v1/ocr/jobs/:id", async (c) => {
-      const job = await ownedJob(c.req.param("id"), ownerOf(c.get("principal")));
+      const job = await ownedJob(c.req.param("id"), requestOwner(c));
       return c.json(ocrJobObject(job, models.served, true));
     })
     .post("/v1/ocr/jobs/:id/cancel", async (c) => {
-      const job = await ownedJob(c.req.param("id"), ownerOf(c.get("principal")));
+      const job = await ownedJob(c.req.param("id"), requestOwner(c));
       const cancelled = TERMINAL_STATUSES.has(job.status) ? undefined : await cancel(job);
       if (!cancelled) {
         throw new ConflictError("job_not_cancellable", `The job has already ended (${job.status}).`, {
@@ -138,13 +134,13 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
       return c.json(ocrJobObject(cancelled, models.served, true));
     })
     .delete("/v1/ocr/jobs/:id", async (c) => {
-      const job = await ownedJob(c.req.param("id"), ownerOf(c.get("principal")));
+      const job = await ownedJob(c.req.param("id"), requestOwner(c));
       if (!TERMINAL_STATUSES.has(job.status)) await cancel(job);
       await jobs.store().deleteJob(job.id);
       return c.json({ id: job.id, object: "ocr.job.deleted", deleted: true });
     })
     .get("/v1/ocr/jobs/:id/events", async (c) => {
-      const job = await ownedJob(c.req.param("id"), ownerOf(c.get("principal")));
+      const job = await ownedJob(c.req.param("id"), requestOwner(c));
       const lastEventId = Number(c.req.header("last-event-id") ?? c.req.query("after") ?? 0);
       if (!Number.isInteger(lastEventId) || lastEventId < 0) {
         throw new BadRequestError(
