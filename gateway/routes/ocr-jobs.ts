@@ -3,7 +3,7 @@ import { z } from "zod";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors.ts";
 import { validate } from "../http/parse-json-body.ts";
 import { readOcrInput } from "../http/read-ocr-input.ts";
-import type { AppDependencies, AppEnv, RequestVariables } from "../http/request-context.ts";
+import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 import { requestOwner } from "../http/request-owner.ts";
 import { replayJobEvents } from "../jobs/job-event-replay.ts";
 import type { JobsRuntime } from "../jobs/jobs-runtime.ts";
