@@ -145,7 +145,20 @@ function createAuth(config: GatewayConfig) {
 }
 
 /** Builds every dependency of the app from the configuration (the composition root). */
-export async function buildDependencies(config: GatewayConfig, logger: Logger): Promise<AppDependencies> {
+export interface BuildOptions {
+  /**
+   * Start the durable job and batch runtimes (store, workers, webhook deliveries) when `JOBS_ENABLED`: the
+   * HTTP server does; one-shot commands (eval, the batch CLI, MCP over stdio) read documents themselves and
+   * must neither open `DATA_DIR` nor keep workers alive.
+   */
+  background?: boolean;
+}
+
+export async function buildDependencies(
+  config: GatewayConfig,
+  logger: Logger,
+  { background = true }: BuildOptions = {},
+): Promise<AppDependencies> {
   // Every upload is a new image: libvips' operation cache only holds memory (and grows RSS under load).
   sharp.cache(false);
   const tasks = await loadTaskRegistry(
@@ -213,7 +226,19 @@ export async function buildDependencies(config: GatewayConfig, logger: Logger): 
     sampling: { ...profile.sampling },
     metrics,
   };
-  if (config.JOBS_ENABLED) deps.jobs = await startJobs(deps);
-  if (config.JOBS_ENABLED) deps.batches = await startBatchRuntime(config, deps, metrics, logger);
+  if (config.JOBS_ENABLED && background) {
+    deps.jobs = await startJobs(deps);
+    deps.batches = await startBatchRuntime(config, deps, metrics, logger);
+  }
   return deps;
+}
+
+/** Stops what `buildDependencies` started, workers first, so nothing keeps the process alive. */
+export async function closeDependencies(deps: AppDependencies): Promise<void> {
+  await deps.batches?.close();
+  await deps.jobs?.close();
+  await deps.backend.close();
+  await deps.pdf.close();
+  await deps.redis?.close();
+  await deps.fetcher.close();
 }

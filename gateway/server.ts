@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
+import { closeDependencies } from "./compose.ts";
 import { startDependencies } from "./startup.ts";
 
 /** Stops accepting connections, lets in-flight requests finish until the grace period ends, then cuts them. */
@@ -62,12 +63,7 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     await shutdownGracefully(server, config.SHUTDOWN_GRACE_MS);
-    await deps.batches?.close();
-    await deps.jobs?.close();
-    await deps.backend.close();
-    await deps.pdf.close();
-    await deps.redis?.close();
-    await deps.fetcher.close();
+    await closeDependencies(deps);
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -1,4 +1,4 @@
-import { buildDependencies } from "./compose.ts";
+import { type BuildOptions, buildDependencies } from "./compose.ts";
 import { ConfigError, loadConfig } from "./config/load-config.ts";
 import type { GatewayConfig } from "./config/schema.ts";
 import type { AppDependencies } from "./http/request-context.ts";
@@ -20,6 +20,7 @@ export async function startDependencies(
   argv: readonly string[],
   logStream: NodeJS.WritableStream,
   label: string,
+  options: BuildOptions = {},
 ): Promise<Started> {
   let config: GatewayConfig;
   try {
@@ -31,7 +32,7 @@ export async function startDependencies(
   }
   const logger = createLogger(config.LOG_LEVEL, logStream);
   try {
-    return { config, logger, deps: await buildDependencies(config, logger) };
+    return { config, logger, deps: await buildDependencies(config, logger, options) };
   } catch (error) {
     logger.fatal({ code: (error as { code?: string }).code }, (error as Error).message);
     process.stderr.write(`${label}: cannot start: ${(error as Error).message}\n`);

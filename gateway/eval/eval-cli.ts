@@ -3,7 +3,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { createApp } from "../app.ts";
-import { buildDependencies } from "../compose.ts";
+import { buildDependencies, closeDependencies } from "../compose.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { createLogger } from "../logging/logger.ts";
 import { formatReport, progressBar } from "./format-report.ts";
@@ -40,7 +40,7 @@ export async function runEvalCli(argv: readonly string[]): Promise<number> {
     VLLM_URL: backend === "embedded" ? "" : backend,
     LOG_LEVEL: "silent",
   });
-  const deps = await buildDependencies(config, createLogger("silent"));
+  const deps = await buildDependencies(config, createLogger("silent"), { background: false });
   try {
     const receipts = (await loadSroieSample(path.resolve(values.dataset))).slice(
       0,
@@ -63,8 +63,7 @@ export async function runEvalCli(argv: readonly string[]): Promise<number> {
     }
     return report.failed === report.documents ? 1 : 0;
   } finally {
-    await deps.backend.close();
-    await deps.pdf.close();
+    await closeDependencies(deps);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { closeDependencies } from "../compose.ts";
 import { startDependencies } from "../startup.ts";
 import { availableOcrTools, createOcrMcpServer } from "./create-mcp-server.ts";
 
@@ -12,7 +13,9 @@ import { availableOcrTools, createOcrMcpServer } from "./create-mcp-server.ts";
  * failure with 1.
  */
 export async function runMcpStdio(argv: readonly string[]): Promise<void> {
-  const { config, logger, deps } = await startDependencies(argv, process.stderr, "ocr-gateway mcp");
+  const { config, logger, deps } = await startDependencies(argv, process.stderr, "ocr-gateway mcp", {
+    background: false,
+  });
   const server = createOcrMcpServer(
     { deps, localFiles: true, nextRequestId: () => `mcp-${randomUUID()}` },
     availableOcrTools(deps),
@@ -29,8 +32,7 @@ export async function runMcpStdio(argv: readonly string[]): Promise<void> {
       closed = true;
       server
         .close()
-        .then(() => deps.backend.close())
-        .then(() => deps.pdf.close())
+        .then(() => closeDependencies(deps))
         .then(resolve, reject);
     };
     process.stdin.once("end", stop);

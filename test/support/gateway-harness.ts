@@ -5,7 +5,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { type ServerType, serve } from "@hono/node-server";
 import { createApp } from "../../gateway/app.ts";
-import { buildDependencies } from "../../gateway/compose.ts";
+import { buildDependencies, closeDependencies } from "../../gateway/compose.ts";
 import { loadConfig } from "../../gateway/config/load-config.ts";
 import type { AppDependencies } from "../../gateway/http/request-context.ts";
 import { createLogger } from "../../gateway/logging/logger.ts";
@@ -59,13 +59,8 @@ export async function startGateway(env: Record<string, string>): Promise<Running
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
-      await deps.batches?.close();
-      await deps.jobs?.close();
-      await deps.backend.close();
-      await deps.pdf.close();
-      await deps.redis?.close();
+      await closeDependencies(deps);
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-      await deps.fetcher.close();
     },
   };
 }

@@ -45,7 +45,7 @@ async function createRunner(args: BatchArguments, config: GatewayConfig): Promis
     return createServerRunner({ server: args.server, apiKey: args.apiKey, fetcher });
   }
   return createInProcessRunner(
-    await buildDependencies(config, createLogger(config.LOG_LEVEL, process.stderr)),
+    await buildDependencies(config, createLogger(config.LOG_LEVEL, process.stderr), { background: false }),
   );
 }
 
