@@ -1,6 +1,8 @@
 import { errors, type PathContext, type PathItems } from "./operation-parts.ts";
+import { batchPaths } from "./paths/batch-paths.ts";
 import { cachePaths } from "./paths/cache-paths.ts";
 import { mcpPaths } from "./paths/mcp-paths.ts";
+import { ocrJobPaths } from "./paths/ocr-job-paths.ts";
 import { ocrPaths } from "./paths/ocr-paths.ts";
 import { openAiPaths } from "./paths/openai-paths.ts";
 import { operationsPaths } from "./paths/operations-paths.ts";
@@ -15,6 +17,8 @@ const PATH_GROUPS: ReadonlyArray<(context: PathContext) => PathItems> = [
   mcpPaths,
   operationsPaths,
   ({ secured, authErrors }) => cachePaths(secured, errors("BadRequest", ...authErrors, "ServiceUnavailable")),
+  ({ jobsEnabled, secured, authErrors }) =>
+    jobsEnabled ? { ...ocrJobPaths(secured, authErrors), ...batchPaths(secured, authErrors) } : {},
 ];
 
 /** The document's `paths`: every group's items, merged (a path defined twice is a bug). */

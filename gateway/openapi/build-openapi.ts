@@ -1,6 +1,4 @@
 import { apiPaths } from "./api-paths.ts";
-import { batchPaths } from "./batch-paths.ts";
-import { ocrJobPaths } from "./ocr-job-paths.ts";
 import { ERROR_RESPONSES, type Operation } from "./operation-parts.ts";
 import {
   chatRequestJsonSchema,
@@ -49,10 +47,9 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
     authErrors,
     metricsSecurity: options.metricsTokenRequired ? [{ metricsToken: [] }] : [],
     mcpEnabled: options.mcpEnabled,
+    jobsEnabled: options.jobsEnabled === true,
   });
   if (!options.mcpEnabled) delete paths["/mcp"];
-  if (options.jobsEnabled)
-    Object.assign(paths, ocrJobPaths(secured, authErrors), batchPaths(secured, authErrors));
 
   const errorResponses = Object.fromEntries(
     Object.entries(ERROR_RESPONSES).map(([name, { description, headers: extra = [] }]) => {

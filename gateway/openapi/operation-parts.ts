@@ -13,6 +13,8 @@ export interface PathContext {
   authErrors: string[];
   metricsSecurity: Security;
   mcpEnabled: boolean;
+  /** `/v1/ocr/jobs`, files and batches are served (`JOBS_ENABLED` on the HTTP server). */
+  jobsEnabled: boolean;
 }
 
 export const schemaRef = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });

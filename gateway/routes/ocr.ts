@@ -7,7 +7,7 @@ import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 import { prepareOcrJob } from "../ocr/ocr-service.ts";
 import { archiveFileName, describeArchiveFormat, isArchiveFormat } from "../output-formats/output-format.ts";
 import { renderArchiveFormat } from "../output-formats/render-archive-format.ts";
-import { gatewayVersion } from "../version.ts";
+import { gatewaySoftware } from "../version.ts";
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -61,7 +61,7 @@ export function ocrRoute(deps: AppDependencies) {
           response,
           bytes: job.bytes,
           name: source.name,
-          software: { name: "ocr-gateway", version: gatewayVersion() },
+          software: gatewaySoftware(),
         },
         ocr.imageLimits,
       );

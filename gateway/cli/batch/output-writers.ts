@@ -2,7 +2,7 @@ import { DEFAULT_IMAGE_LIMITS } from "../../images/image-limits.ts";
 import type { OcrResponse } from "../../ocr/ocr-response.ts";
 import { ARCHIVE_FORMATS, describeArchiveFormat } from "../../output-formats/output-format.ts";
 import { renderArchiveFormat } from "../../output-formats/render-archive-format.ts";
-import { gatewayVersion } from "../../version.ts";
+import { gatewaySoftware } from "../../version.ts";
 
 /** The document an answer was read from, loaded only by the formats that are built on it (the searchable PDF). */
 export type DocumentSource = () => Promise<{ bytes: Uint8Array; name: string }>;
@@ -49,8 +49,11 @@ const writers: OutputWriter[] = [
           );
         }
         const { bytes, name } = await source();
-        const software = { name: "ocr-gateway", version: gatewayVersion() };
-        return renderArchiveFormat(format, { response, bytes, name, software }, DEFAULT_IMAGE_LIMITS);
+        return renderArchiveFormat(
+          format,
+          { response, bytes, name, software: gatewaySoftware() },
+          DEFAULT_IMAGE_LIMITS,
+        );
       },
     }),
   ),

@@ -1,7 +1,7 @@
-import { BATCH_ENDPOINTS } from "../batches/batch-record.ts";
-import { BATCH_STATUSES, MISTRAL_STATUS } from "../batches/batch-status.ts";
+import { BATCH_ENDPOINTS } from "../../batches/batch-record.ts";
+import { BATCH_STATUSES, MISTRAL_STATUS } from "../../batches/batch-status.ts";
+import type { JsonSchema } from "../request-schemas.ts";
 import { idParameter, json, ref } from "./ocr-job-paths.ts";
-import type { JsonSchema } from "./request-schemas.ts";
 
 type Operation = Record<string, unknown>;
 const STATUS = { BadRequest: "400", Unauthorized: "401", NotFound: "404", PayloadTooLarge: "413" };

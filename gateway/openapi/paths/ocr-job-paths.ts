@@ -1,4 +1,4 @@
-import type { JsonSchema } from "./request-schemas.ts";
+import type { JsonSchema } from "../request-schemas.ts";
 
 type Operation = Record<string, unknown>;
 
