@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,6 +72,9 @@ let emulator: VllmEmulator;
 let vllmGateway: RunningGateway;
 let embeddedGateway: RunningGateway;
 const scratch = path.join(REPO_ROOT, "test-artifacts", "doc-examples");
+// Shell examples write their outputs (`-o report.searchable.pdf`) into the working directory: a
+// scratch one, with `examples/` linked in, so a test run leaves nothing in the repository.
+const shellDir = path.join(scratch, "shell");
 
 beforeAll(async () => {
   emulator = await VllmEmulator.start();
@@ -79,7 +82,9 @@ beforeAll(async () => {
     startGateway({ VLLM_URL: emulator.url, LOG_LEVEL: "warn", CACHE: "on" }),
     startGateway({ LOG_LEVEL: "warn" }),
   ]);
-  mkdirSync(scratch, { recursive: true });
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(shellDir, { recursive: true });
+  symlinkSync(path.join(REPO_ROOT, "examples"), path.join(shellDir, "examples"));
 }, 120_000);
 
 afterAll(async () => {
@@ -118,7 +123,7 @@ describe("the docs' shell examples", () => {
     it.each(runnable.map((entry) => [entry.where, entry.command]))("%s: %s", async (where, command) => {
       const gateway = EMBEDDED.some((pattern) => pattern.test(command)) ? embeddedGateway : vllmGateway;
       const { stdout } = await run("bash", ["-o", "pipefail", "-c", againstGateway(command, gateway.url)], {
-        cwd: REPO_ROOT,
+        cwd: shellDir,
         timeout: 90_000,
         maxBuffer: 64 * 1024 * 1024,
       });
