@@ -16,7 +16,12 @@ export const BATCH_USAGE = `usage: ocr-gateway batch <folder | glob | manifest.c
   --retry-failed           read again the documents that failed in an earlier run
   --quiet                  no progress, no summary; --json  print the report as JSON
   --progress-interval <s>  seconds between plain progress lines when not on a terminal (default 5)
-  --submit, --wait         hand the set to the server's batch API (not available yet)
+  --submit                 with --server: hand the documents not done yet to the server's batch API
+                           (/v1/files + /v1/batches) and return; the server goes on without this process
+  --wait                   with --server: wait for this folder's submitted batches, then write their results
+                           (--submit --wait does both)
+  --submit-file-mb <n>     largest batch input file uploaded, MB (default 32; keep it under the server's
+                           MAX_BODY_BYTES); a larger set is split over several batches
 In-process runs take the gateway's settings from the environment (VLLM_URL, …) or --kebab-case flags.`;
 
 export class UsageError extends Error {}
@@ -37,6 +42,8 @@ export interface BatchArguments {
   progressIntervalMs: number;
   submit: boolean;
   wait: boolean;
+  /** `--submit-file-mb` in bytes. */
+  submitFileBytes: number;
   help: boolean;
   /** Flags left for the gateway's configuration (`--vllm-url …`). */
   configArgv: string[];
@@ -58,6 +65,7 @@ const BATCH_FLAGS = {
   "progress-interval": { type: "string" },
   submit: { type: "boolean" },
   wait: { type: "boolean" },
+  "submit-file-mb": { type: "string" },
   help: { type: "boolean", short: "h" },
   ...Object.fromEntries(DOCUMENT_OPTION_NAMES.map((name) => [kebab(name), { type: "string" }])),
 } as const satisfies Record<string, { type: "string" | "boolean"; short?: string }>;
@@ -132,6 +140,13 @@ export function parseBatchArguments(argv: readonly string[], env: NodeJS.Process
       );
     }
   }
+  if (!help && (flags.submit === true || flags.wait === true) && typeof flags.server !== "string") {
+    throw new UsageError(
+      "--submit and --wait need --server <url>: the gateway whose batch API runs the work.",
+    );
+  }
+  const submitFileMb = Number(flags["submit-file-mb"] ?? 32);
+  if (!(submitFileMb > 0)) throw new UsageError("--submit-file-mb must be a number of megabytes above 0.");
   const concurrency = positiveInteger("concurrency", flags.concurrency as string | undefined, undefined);
   if (concurrency === 0) throw new UsageError("--concurrency must be at least 1.");
   return {
@@ -153,6 +168,7 @@ export function parseBatchArguments(argv: readonly string[], env: NodeJS.Process
     progressIntervalMs: 1000 * (Number(flags["progress-interval"] ?? 5) || 5),
     submit: flags.submit === true,
     wait: flags.wait === true,
+    submitFileBytes: Math.round(submitFileMb * 1024 * 1024),
     help,
     configArgv: config,
   };

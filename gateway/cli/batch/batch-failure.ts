@@ -69,3 +69,20 @@ export function toBatchFailure(error: unknown): BatchFailure {
   }
   return new BatchFailure("internal_error", 500, (error as Error).message ?? String(error));
 }
+
+/** A failure from a gateway's HTTP answer: its JSON error envelope's `code` and `message`, or the status alone. */
+export async function failureFromResponse(response: Response): Promise<BatchFailure> {
+  const text = await response.text().catch(() => "");
+  let error: { code?: unknown; message?: unknown } = {};
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+  } catch {
+    // Not the gateway's envelope (a proxy's page): the status says enough.
+  }
+  return new BatchFailure(
+    typeof error.code === "string" ? error.code : `http_${response.status}`,
+    response.status,
+    typeof error.message === "string" ? error.message : `The gateway answered ${response.status}.`,
+    response.headers.get("retry-after") ?? undefined,
+  );
+}

@@ -20,6 +20,8 @@ export interface BatchReport {
     failed: number;
     abandoned: number;
     pending: number;
+    /** Handed to the server's batch API (`--submit`) and not collected yet (`--wait` downloads them). */
+    submitted: number;
     ignored: number;
   };
   pages: { read: number; done: number; per_second: number };
@@ -28,6 +30,8 @@ export interface BatchReport {
     documents: Array<{ key: string; code: string; status: number; message: string }>;
   };
   ignored: Array<{ key: string; code: string; message: string }>;
+  /** The server batches this run created or collected (`--submit`, `--wait`). */
+  batches: Array<{ id: string; status: string }>;
   exit_code: number;
 }
 
@@ -40,6 +44,8 @@ export interface ReportContext {
   interrupted: boolean;
   stoppedBecause: string | undefined;
   pending: number;
+  submitted?: number;
+  batches?: Array<{ id: string; status: string }>;
 }
 
 /** Exit status: 0 all done, 1 something failed, 130 interrupted (as shells report Ctrl-C). */
@@ -69,6 +75,7 @@ export function buildReport(tally: BatchTally, context: ReportContext): BatchRep
       failed,
       abandoned: counts.abandoned,
       pending: context.pending + counts.abandoned,
+      submitted: context.submitted ?? 0,
       ignored: tally.skipped.filter((input) => !input.failure).length,
     },
     pages: {
@@ -83,6 +90,7 @@ export function buildReport(tally: BatchTally, context: ReportContext): BatchRep
     ignored: tally.skipped
       .filter((input) => !input.failure)
       .map(({ key, code, message }) => ({ key, code, message })),
+    batches: context.batches ?? [],
     exit_code: exitCodeOf(failed, context.interrupted),
   };
 }
@@ -113,7 +121,8 @@ export function formatSummary(report: BatchReport): string {
     ["  failed", `${documents.failed}`],
   ];
   for (const [code, count] of Object.entries(report.failures.by_code)) rows.push([`    ${code}`, `${count}`]);
-  if (documents.pending > 0) rows.push(["  not done (interrupted)", `${documents.pending}`]);
+  if (documents.pending > 0) rows.push(["  not done (run again to go on)", `${documents.pending}`]);
+  if (documents.submitted > 0) rows.push(["  submitted, on the server", `${documents.submitted}`]);
   if (documents.ignored > 0) rows.push(["ignored files (not documents)", `${documents.ignored}`]);
   rows.push(
     ["pages read", `${pages.read}`],
@@ -129,6 +138,12 @@ export function formatSummary(report: BatchReport): string {
     lines.push("", "failed:", ...failedKeys);
     if (report.failures.documents.length > 10)
       lines.push(`  … ${report.failures.documents.length - 10} more in report.json`);
+  }
+  if (report.batches.length > 0) {
+    lines.push("", "server batches:", ...report.batches.map((batch) => `  ${batch.id}: ${batch.status}`));
+  }
+  if (documents.submitted > 0) {
+    lines.push("", "Run the same command with --wait (instead of --submit) to download the results.");
   }
   lines.push("", `report: ${report.out}/report.json`);
   return lines.join("\n");

@@ -1,6 +1,6 @@
 import type { RemoteFileFetcher } from "../../fetching/fetch-remote-file.ts";
 import type { OcrResponse } from "../../ocr/ocr-response.ts";
-import { BatchFailure } from "./batch-failure.ts";
+import { failureFromResponse } from "./batch-failure.ts";
 import { countDocumentPages } from "./count-pages.ts";
 import { DOCUMENT_OPTION_NAMES } from "./document-options.ts";
 import type { OcrRunner } from "./ocr-runner.ts";
@@ -29,22 +29,6 @@ async function capacityHint(server: string, headers: Record<string, string>): Pr
   }
 }
 
-async function failureFrom(response: Response): Promise<BatchFailure> {
-  const text = await response.text().catch(() => "");
-  let error: { code?: unknown; message?: unknown } = {};
-  try {
-    error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
-  } catch {
-    // Not the gateway's envelope (a proxy's page): the status says enough.
-  }
-  return new BatchFailure(
-    typeof error.code === "string" ? error.code : `http_${response.status}`,
-    response.status,
-    typeof error.message === "string" ? error.message : `The gateway answered ${response.status}.`,
-    response.headers.get("retry-after") ?? undefined,
-  );
-}
-
 /**
  * Sends each document to a running gateway's `POST /v1/ocr` as a multipart upload with the same form fields
  * a `curl -F` user would send; the JSON answer is the result.
@@ -68,7 +52,7 @@ export async function createServerRunner(options: ServerRunnerOptions): Promise<
           if (value != null) form.set(name, value);
         }
         const response = await fetch(endpoint, { method: "POST", body: form, headers, signal });
-        if (!response.ok) throw await failureFrom(response);
+        if (!response.ok) throw await failureFromResponse(response);
         const answer = (await response.json()) as OcrResponse;
         permit.release({ pages: answer.usage_info.pages_processed, elapsedMs: performance.now() - started });
         return answer;
