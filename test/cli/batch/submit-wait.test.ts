@@ -44,6 +44,10 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+/** `ocr-gateway batch <archive> --out <out> --server <gateway> --quiet …flags`. */
+const batchAgainstServer = (out: string, ...flags: string[]) =>
+  runBatchCli([archive.root, "--out", out, "--server", gateway.url, "--quiet", ...flags]);
+
 const readReport = async (out: string) =>
   JSON.parse(await readFile(path.join(out, "report.json"), "utf8")) as BatchReport;
 const readSubmissions = async (out: string) =>
@@ -77,17 +81,7 @@ describe("ocr-gateway batch --submit / --wait", () => {
     const out = path.join(work, "out");
     const before = emulator.chatRequests.length;
     // A small input-file limit splits the set over several batches.
-    const submitCode = await runBatchCli([
-      archive.root,
-      "--out",
-      out,
-      "--server",
-      gateway.url,
-      "--submit",
-      "--submit-file-mb",
-      "0.01",
-      "--quiet",
-    ]);
+    const submitCode = await batchAgainstServer(out, "--submit", "--submit-file-mb", "0.01");
     expect(submitCode).toBe(0);
     const submitted = await readSubmissions(out);
     expect(submitted.length).toBeGreaterThan(1);
@@ -101,22 +95,10 @@ describe("ocr-gateway batch --submit / --wait", () => {
     );
 
     // Submitting again while those are pending sends nothing twice.
-    expect(
-      await runBatchCli([archive.root, "--out", out, "--server", gateway.url, "--submit", "--quiet"]),
-    ).toBe(0);
+    expect(await batchAgainstServer(out, "--submit")).toBe(0);
     expect(await readSubmissions(out)).toHaveLength(submitted.length);
 
-    const waitCode = await runBatchCli([
-      archive.root,
-      "--out",
-      out,
-      "--server",
-      gateway.url,
-      "--wait",
-      "--quiet",
-      "--progress-interval",
-      "1",
-    ]);
+    const waitCode = await batchAgainstServer(out, "--wait");
     expect(waitCode).toBe(1); // the corrupt files failed
     const report = await readReport(out);
     expect(report.documents.submitted).toBe(0);
@@ -143,16 +125,7 @@ describe("ocr-gateway batch --submit / --wait", () => {
     );
 
     // Everything is done: submit-and-wait sends nothing and reads nothing.
-    const again = await runBatchCli([
-      archive.root,
-      "--out",
-      out,
-      "--server",
-      gateway.url,
-      "--submit",
-      "--wait",
-      "--quiet",
-    ]);
+    const again = await batchAgainstServer(out, "--submit", "--wait");
     expect(again).toBe(1); // the corrupt files are still failed (not retried without --retry-failed)
     expect(pageCalls(emulator).length - before).toBe(calls.length);
     expect((await readReport(out)).documents.done_earlier).toBe(archive.documents.size);
@@ -217,17 +190,7 @@ describe("ocr-gateway batch --submit / --wait", () => {
     const out = path.join(work, "out-refused");
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
-      const code = await runBatchCli([
-        archive.root,
-        "--out",
-        out,
-        "--server",
-        gateway.url,
-        "--api-key",
-        "wrong-key",
-        "--submit",
-        "--quiet",
-      ]);
+      const code = await batchAgainstServer(out, "--api-key", "wrong-key", "--submit");
       expect(code).toBe(1);
       expect(stderr.mock.calls.map((call) => String(call[0])).join("")).toMatch(/invalid_api_key|401/);
     } finally {
