@@ -8,7 +8,15 @@ import type { BatchReport } from "../../../gateway/cli/batch/batch-report.ts";
 import type { Submission } from "../../../gateway/cli/batch/submissions.ts";
 import { type RunningGateway, startGateway } from "../../support/gateway-harness.ts";
 import type { VllmEmulator } from "../../support/vllm-emulator/index.ts";
-import { pageCalls, readOutput, readState, startPageEmulator } from "./batch-harness.ts";
+import {
+  answerWithPageIds,
+  pageCalls,
+  readOutput,
+  readState,
+  spawnBatch,
+  startPageEmulator,
+  waitUntil,
+} from "./batch-harness.ts";
 import { type GeneratedArchive, makeArchive } from "./make-archive.ts";
 
 const KEY = "submit-key";
@@ -130,6 +138,32 @@ describe("ocr-gateway batch --submit / --wait", () => {
     expect(pageCalls(emulator).length - before).toBe(calls.length);
     expect((await readReport(out)).documents.done_earlier).toBe(archive.documents.size);
   }, 300_000);
+
+  it("a --submit --wait run killed with SIGKILL while waiting is collected by the next --wait, each page read once", async () => {
+    const out = path.join(work, "out-killed");
+    const before = emulator.chatRequests.length;
+    answerWithPageIds(emulator, 150);
+    try {
+      const child = spawnBatch([archive.root, "--out", out, "--server", gateway.url, "--submit", "--wait"], {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        OCR_API_KEY: KEY,
+      });
+      await waitUntil(async () =>
+        (await readSubmissions(out).catch(() => [])).some((submission) => submission.batch_id !== null),
+      );
+      child.child.kill("SIGKILL");
+      await child.exited;
+      expect((await readSubmissions(out)).every((submission) => submission.collected === null)).toBe(true);
+    } finally {
+      answerWithPageIds(emulator, 5);
+    }
+    expect(await batchAgainstServer(out, "--wait")).toBe(1); // the corrupt files
+    const { records } = await readState(out);
+    for (const key of archive.documents.keys()) expect(records.get(key)?.status, key).toBe("done");
+    const calls = pageCalls(emulator).slice(before);
+    expect(new Set(calls).size).toBe(calls.length);
+  }, 180_000);
 
   it("finishes a submission a killed run uploaded but did not record as created, without a second batch", async () => {
     const out = path.join(work, "out-recovered");
