@@ -132,10 +132,18 @@ async function writeResultFile(
   return file.id;
 }
 
+/** The archive files (`output_format` pdf/alto/hocr) the batch's answered lines refer to. */
+function lineOutputFiles(results: readonly BatchLineResult[]): string[] {
+  return results.filter(succeeded).flatMap((result) => {
+    const fileId = (result.body as { output?: { file_id?: unknown } } | null)?.output?.file_id;
+    return typeof fileId === "string" ? [fileId] : [];
+  });
+}
+
 /**
  * Ends a batch whose lines are settled: `from` → `final`, with the output and error files assembled from the
- * lines' checkpointed results (in input order), the input file and line rows deleted, and the webhook event
- * recorded, all in one transaction. Expiry first ends every unfinished line with a `batch_expired` error.
+ * lines' checkpointed results (in input order), the lines' archive files set to expire with them, the input
+ * file and line rows deleted, and the webhook event recorded, all in one transaction. Expiry first ends every unfinished line with a `batch_expired` error.
  */
 export async function closeBatch(
   stores: BatchStores,
@@ -160,6 +168,7 @@ export async function closeBatch(
       expiresAt,
       tx,
     );
+    await stores.files.setExpiry(batch.owner, lineOutputFiles(results), expiresAt, tx);
     const errorResults = results.filter((result) => !succeeded(result));
     const errorFileId = await writeResultFile(stores, batch, errorResults, "error", expiresAt, tx);
     const ended: BatchRecord = {

@@ -6,7 +6,12 @@ import { succeeded } from "./batch-line-result.ts";
 import type { ClaimedLine } from "./batch-line-store.ts";
 import type { BatchRecord } from "./batch-record.ts";
 import type { BatchStores } from "./batch-stores.ts";
-import { type BatchLineDependencies, failedLineResult, runBatchLine } from "./run-batch-line.ts";
+import {
+  type BatchLineDependencies,
+  failedLineResult,
+  type LineOutputFile,
+  runBatchLine,
+} from "./run-batch-line.ts";
 
 export interface BatchWorkerOptions {
   stores: BatchStores;
@@ -106,6 +111,23 @@ export class BatchWorker {
     return batch;
   }
 
+  /**
+   * Keeps a line's archive file as a file of the batch's owner, expiring with the batch's output at the latest
+   * (closing the batch sets the exact time, that of the output file; see `closeBatch`).
+   */
+  private async saveLineOutput(batch: BatchRecord, line: ClaimedLine, file: LineOutputFile): Promise<string> {
+    const created = await this.options.stores.files.create({
+      owner: batch.owner,
+      purpose: "batch_output",
+      sample_type: "batch_result",
+      filename: `${batch.id}_${line.line_index}_${file.filename}`,
+      content: Buffer.from(file.data),
+      expires_at: batch.expires_at + Math.ceil(this.options.lifecycle.resultTtlMs / 1000),
+      num_lines: null,
+    });
+    return created.id;
+  }
+
   private async run(line: ClaimedLine, signal: AbortSignal): Promise<void> {
     const { stores, deps, maxAttempts, logger, onLine } = this.options;
     const requestId = randomUUID();
@@ -113,6 +135,7 @@ export class BatchWorker {
       const batch = await this.batch(line.batch_id);
       if (!batch) return;
       const release = await this.options.capacity.acquire(signal);
+      const saved: string[] = [];
       const result = await runBatchLine(deps, {
         endpoint: batch.endpoint,
         custom_id: line.custom_id,
@@ -120,9 +143,16 @@ export class BatchWorker {
         model: batch.model,
         requestId,
         signal,
+        saveOutput: async (file) => {
+          const fileId = await this.saveLineOutput(batch, line, file);
+          saved.push(fileId);
+          return { fileId };
+        },
       }).finally(release);
       const ok = succeeded(result);
       if (await stores.lines.checkpoint(line, result, ok)) onLine?.(ok ? "done" : "failed");
+      // The line was taken over by another replica: its result (and file) will be that replica's.
+      else for (const fileId of saved) await stores.files.delete(batch.owner, fileId);
     } catch (error) {
       if (signal.aborted) {
         await stores.lines.release(line, Date.now()).catch(() => {});

@@ -10,6 +10,8 @@ export interface NewFile {
   content: Buffer;
   /** Unix seconds, or null to keep the file until it is deleted. */
   expires_at: number | null;
+  /** Lines of a JSONL file; counted from the content when not given (null for a PDF or XML file). */
+  num_lines?: number | null;
 }
 
 export interface ListPage<T> {
@@ -56,7 +58,7 @@ export class FileStore {
       file.sample_type,
       file.filename,
       file.content.length,
-      countLines(file.content),
+      file.num_lines === undefined ? countLines(file.content) : file.num_lines,
       now,
       file.expires_at === null ? null : file.expires_at * 1000,
       file.content,
@@ -119,6 +121,17 @@ export class FileStore {
 
   async delete(owner: string, id: string, db: SqlClient = this.db): Promise<boolean> {
     return (await db.run("DELETE FROM gateway_files WHERE id = ? AND owner = ?", [id, owner])) > 0;
+  }
+
+  /** Sets when the owner's files `ids` expire (Unix seconds). */
+  async setExpiry(owner: string, ids: readonly string[], expiresAt: number, db: SqlClient = this.db) {
+    for (const id of ids) {
+      await db.run("UPDATE gateway_files SET expires_at = ? WHERE id = ? AND owner = ?", [
+        expiresAt * 1000,
+        id,
+        owner,
+      ]);
+    }
   }
 
   /** Deletes files past their `expires_at`; answers how many. */
