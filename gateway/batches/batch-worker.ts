@@ -115,7 +115,11 @@ export class BatchWorker {
    * Keeps a line's archive file as a file of the batch's owner, expiring with the batch's output at the latest
    * (closing the batch sets the exact time, that of the output file; see `closeBatch`).
    */
-  private async saveLineOutput(batch: BatchRecord, line: ClaimedLine, file: LineOutputFile): Promise<string> {
+  private async saveLineOutput(
+    batch: BatchRecord,
+    line: ClaimedLine,
+    file: LineOutputFile,
+  ): Promise<{ fileId: string; filename: string }> {
     const created = await this.options.stores.files.create({
       owner: batch.owner,
       purpose: "batch_output",
@@ -125,7 +129,7 @@ export class BatchWorker {
       expires_at: batch.expires_at + Math.ceil(this.options.lifecycle.resultTtlMs / 1000),
       num_lines: null,
     });
-    return created.id;
+    return { fileId: created.id, filename: created.filename };
   }
 
   private async run(line: ClaimedLine, signal: AbortSignal): Promise<void> {
@@ -144,9 +148,9 @@ export class BatchWorker {
         requestId,
         signal,
         saveOutput: async (file) => {
-          const fileId = await this.saveLineOutput(batch, line, file);
-          saved.push(fileId);
-          return { fileId };
+          const stored = await this.saveLineOutput(batch, line, file);
+          saved.push(stored.fileId);
+          return stored;
         },
       }).finally(release);
       const ok = succeeded(result);

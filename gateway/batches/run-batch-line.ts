@@ -30,8 +30,8 @@ export interface LineOutputFile {
   data: Uint8Array;
 }
 
-/** Keeps a line's archive file (as a `/v1/files` file) and answers its id. */
-export type SaveLineOutput = (file: LineOutputFile) => Promise<{ fileId: string }>;
+/** Keeps a line's archive file (as a `/v1/files` file) and answers its id and the name it was stored under. */
+export type SaveLineOutput = (file: LineOutputFile) => Promise<{ fileId: string; filename: string }>;
 
 export interface BatchLineRequest {
   endpoint: BatchEndpoint;
@@ -96,27 +96,31 @@ async function answerOcr(deps: BatchLineDependencies, line: BatchLineRequest): P
     deps.ocr.imageLimits,
   );
   const { contentType } = describeArchiveFormat(format);
-  const filename = archiveFileName(format, source.name ?? line.custom_id);
-  const { fileId } = await line.saveOutput({ format, contentType, filename, data });
-  return {
-    status: 200,
-    body: { ...response, output: lineOutputObject(fileId, format, filename, data) },
-    usage,
-  };
+  const saved = await line.saveOutput({
+    format,
+    contentType,
+    filename: archiveFileName(format, source.name ?? line.custom_id),
+    data,
+  });
+  return { status: 200, body: { ...response, output: lineOutputObject(saved, format, data) }, usage };
 }
 
 /**
  * The `output` entry of an archive line's body: batch output lines are JSON, so the file itself is a
  * `/v1/files` file (`files.content(file_id)` downloads it), kept as long as the batch's output file.
  */
-function lineOutputObject(fileId: string, format: ArchiveFormat, filename: string, data: Uint8Array) {
+function lineOutputObject(
+  saved: { fileId: string; filename: string },
+  format: ArchiveFormat,
+  data: Uint8Array,
+) {
   return {
     object: "ocr.output_file",
     format,
     content_type: describeArchiveFormat(format).contentType,
-    filename,
+    filename: saved.filename,
     bytes: data.length,
-    file_id: fileId,
+    file_id: saved.fileId,
   };
 }
 

@@ -68,12 +68,16 @@ describe.skipIf(lacks("poppler", "qpdf")).each(["sqlite", "postgres"] as const)(
           object: "ocr.output_file",
           format: "pdf",
           content_type: "application/pdf",
-          filename: "scan-pdf.pdf",
+          filename: `${created.id}_0_scan-pdf.pdf`,
           file_id: expect.stringMatching(/^file-/),
         },
       });
       const pdfFile = await openai.files.retrieve(pdfBody.output.file_id);
-      expect(pdfFile).toMatchObject({ purpose: "batch_output", bytes: pdfBody.output.bytes });
+      expect(pdfFile).toMatchObject({
+        purpose: "batch_output",
+        bytes: pdfBody.output.bytes,
+        filename: pdfBody.output.filename,
+      });
       expect(pdfFile.expires_at).toBe(outputFile.expires_at);
       const pdf = Buffer.from(await (await openai.files.content(pdfBody.output.file_id)).arrayBuffer());
       expect(pdf.length).toBe(pdfBody.output.bytes);
@@ -84,7 +88,10 @@ describe.skipIf(lacks("poppler", "qpdf")).each(["sqlite", "postgres"] as const)(
       const altoBody = byId.get("scan-alto");
       const alto = await (await openai.files.content(altoBody.output.file_id)).text();
       expect(alto).toContain('CONTENT="TOTAL:"');
-      expect(altoBody.output).toMatchObject({ format: "alto", filename: "scan-alto.alto.xml" });
+      expect(altoBody.output).toMatchObject({
+        format: "alto",
+        filename: `${created.id}_1_scan-alto.alto.xml`,
+      });
 
       const errors = parseJsonl(
         await (await openai.files.content(done.error_file_id as string)).text(),
