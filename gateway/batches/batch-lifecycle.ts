@@ -132,6 +132,11 @@ async function writeResultFile(
   return file.id;
 }
 
+/** How the archive files of a batch's lines are named: `<batch id>_<line index>_<name>`. */
+export function lineOutputPrefix(batchId: string): string {
+  return `${batchId}_line_`;
+}
+
 /** The archive files (`output_format` pdf/alto/hocr) the batch's answered lines refer to. */
 function lineOutputFiles(results: readonly BatchLineResult[]): string[] {
   return results.filter(succeeded).flatMap((result) => {
@@ -168,7 +173,10 @@ export async function closeBatch(
       expiresAt,
       tx,
     );
-    await stores.files.setExpiry(batch.owner, lineOutputFiles(results), expiresAt, tx);
+    // Line files no line refers to (a replica died between writing one and checkpointing its line) go now.
+    const lineFiles = lineOutputFiles(results);
+    await stores.files.deleteOutputsNamed(batch.owner, lineOutputPrefix(batch.id), lineFiles, tx);
+    await stores.files.setExpiry(batch.owner, lineFiles, expiresAt, tx);
     const errorResults = results.filter((result) => !succeeded(result));
     const errorFileId = await writeResultFile(stores, batch, errorResults, "error", expiresAt, tx);
     const ended: BatchRecord = {

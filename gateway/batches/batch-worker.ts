@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { ModelSlots } from "../jobs/worker/capacity-gate.ts";
-import { advanceBatches, type BatchLifecycleOptions } from "./batch-lifecycle.ts";
+import { advanceBatches, type BatchLifecycleOptions, lineOutputPrefix } from "./batch-lifecycle.ts";
 import { succeeded } from "./batch-line-result.ts";
 import type { ClaimedLine } from "./batch-line-store.ts";
 import type { BatchRecord } from "./batch-record.ts";
@@ -124,7 +124,7 @@ export class BatchWorker {
       owner: batch.owner,
       purpose: "batch_output",
       sample_type: "batch_result",
-      filename: `${batch.id}_${line.line_index}_${file.filename}`,
+      filename: `${lineOutputPrefix(batch.id)}${line.line_index}_${file.filename}`,
       content: Buffer.from(file.data),
       expires_at: batch.expires_at + Math.ceil(this.options.lifecycle.resultTtlMs / 1000),
       num_lines: null,

@@ -134,6 +134,24 @@ export class FileStore {
     }
   }
 
+  /** Deletes the owner's `batch_output` files named `prefix…` except `keep`; answers how many. */
+  async deleteOutputsNamed(
+    owner: string,
+    prefix: string,
+    keep: readonly string[],
+    db: SqlClient = this.db,
+  ): Promise<number> {
+    const rows = await db.all(
+      "SELECT id FROM gateway_files WHERE owner = ? AND purpose = 'batch_output' AND substr(filename, 1, ?) = ?",
+      [owner, prefix.length, prefix],
+    );
+    const kept = new Set(keep);
+    let deleted = 0;
+    for (const { id } of rows)
+      if (!kept.has(String(id))) deleted += (await this.delete(owner, String(id), db)) ? 1 : 0;
+    return deleted;
+  }
+
   /** Deletes files past their `expires_at`; answers how many. */
   async purgeExpired(now = Date.now()): Promise<number> {
     return this.db.run("DELETE FROM gateway_files WHERE expires_at IS NOT NULL AND expires_at <= ?", [now]);

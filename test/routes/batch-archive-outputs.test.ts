@@ -28,6 +28,9 @@ describe.skipIf(lacks("poppler", "qpdf")).each(["sqlite", "postgres"] as const)(
 
     it("keeps each line's file as a batch_output file, named in the line's JSON body, downloadable with the SDK", async () => {
       const openai = client();
+      // Slow model answers: the batch is still running when the test plants a stray file below.
+      const slow = { text: "TOTAL: 9.00(90,640),(910,665)", firstTokenDelayMs: 1_500 };
+      bed.emulator.script(slow, slow, slow);
       const input = await openai.files.create({
         file: await toFile(
           Buffer.from(
@@ -47,6 +50,20 @@ describe.skipIf(lacks("poppler", "qpdf")).each(["sqlite", "postgres"] as const)(
         endpoint: "/v1/ocr" as "/v1/chat/completions",
         completion_window: "24h",
       });
+      // A file a killed replica wrote without recording its line: deleted when the batch ends.
+      const stores = bed.gateway.deps.batches?.stores;
+      const rows = await stores?.db.all("SELECT owner FROM gateway_files WHERE id = ?", [input.id]);
+      const owner = String(rows?.[0]?.owner);
+      const orphan = await stores?.files.create({
+        owner,
+        purpose: "batch_output",
+        sample_type: "batch_result",
+        filename: `${created.id}_line_0_scan-pdf.pdf`,
+        content: Buffer.from("%PDF-1.7 orphan"),
+        expires_at: null,
+        num_lines: null,
+      });
+      expect((await openai.files.retrieve(orphan?.id as string)).id).toBe(orphan?.id);
       const done = await pollUntil(
         () => openai.batches.retrieve(created.id),
         (batch) => TERMINAL.includes(batch.status),
@@ -68,7 +85,7 @@ describe.skipIf(lacks("poppler", "qpdf")).each(["sqlite", "postgres"] as const)(
           object: "ocr.output_file",
           format: "pdf",
           content_type: "application/pdf",
-          filename: `${created.id}_0_scan-pdf.pdf`,
+          filename: `${created.id}_line_0_scan-pdf.pdf`,
           file_id: expect.stringMatching(/^file-/),
         },
       });
@@ -90,7 +107,7 @@ describe.skipIf(lacks("poppler", "qpdf")).each(["sqlite", "postgres"] as const)(
       expect(alto).toContain('CONTENT="TOTAL:"');
       expect(altoBody.output).toMatchObject({
         format: "alto",
-        filename: `${created.id}_1_scan-alto.alto.xml`,
+        filename: `${created.id}_line_1_scan-alto.alto.xml`,
       });
 
       const errors = parseJsonl(
@@ -100,6 +117,7 @@ describe.skipIf(lacks("poppler", "qpdf")).each(["sqlite", "postgres"] as const)(
         ["wrong-task", "incompatible_output_format"],
       ]);
 
+      await expect(openai.files.retrieve(orphan?.id as string)).rejects.toBeInstanceOf(NotFoundError);
       // The files belong to the batch's owner alone.
       await expect(client(KEY_B).files.retrieve(pdfBody.output.file_id)).rejects.toBeInstanceOf(
         NotFoundError,
