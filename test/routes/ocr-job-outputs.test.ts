@@ -9,7 +9,7 @@ import { buildSamplePdf, encryptPdf } from "../documents/pdf-fixtures.ts";
 import { checkPdf, pdfText, pdfWords } from "../output-formats/support/poppler.ts";
 import { readReceipt } from "../support/fixtures.ts";
 import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
-import { type Json, waitForJob } from "../support/ocr-job-client.ts";
+import { type Json, postJobJson, waitForJob } from "../support/ocr-job-client.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres-database.ts";
 import { lacks } from "../support/system-tools.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
@@ -172,9 +172,27 @@ describe.skipIf(lacks("poppler", "qpdf", "xmllint")).each(["sqlite", "postgres"]
         expect(pages.stdout.trim()).toBe("3");
       });
 
-      const hocr = await finishedJob(bed, { bytes: readReceipt("000"), name: "000.jpg" }, "hocr");
+      // Mistral-style JSON: the file is named after `document_name`.
+      const posted = await postJobJson(
+        bed.gateway.url,
+        {
+          document: {
+            type: "document_url",
+            document_url: `data:image/jpeg;base64,${readReceipt("000").toString("base64")}`,
+            document_name: "box-7 scan.jpg",
+          },
+          output_format: "hocr",
+        },
+        ALICE,
+      );
+      expect(posted.status).toBe(202);
+      const hocr = await waitForJob(bed.gateway.url, ((await posted.json()) as Json).id, { headers: ALICE });
+      expect(hocr.output).toMatchObject({ format: "hocr", filename: "box-7_scan.hocr.html" });
       const hocrFile = await download(bed, hocr.id);
       expect(hocrFile.response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(hocrFile.response.headers.get("content-disposition")).toContain(
+        'filename="box-7_scan.hocr.html"',
+      );
       await withTempFile("out.html", hocrFile.body, async (file) => {
         const count = async (xpath: string) =>
           Number((await run("xmllint", ["--xpath", `count(${xpath})`, file])).stdout.trim());
