@@ -132,10 +132,23 @@ async function writeResultFile(
   return file.id;
 }
 
+/** How the archive files of a batch's lines are named: `<batch id>_<line index>_<name>`. */
+export function lineOutputPrefix(batchId: string): string {
+  return `${batchId}_line_`;
+}
+
+/** The archive files (`output_format` pdf/alto/hocr) the batch's answered lines refer to. */
+function lineOutputFiles(results: readonly BatchLineResult[]): string[] {
+  return results.filter(succeeded).flatMap((result) => {
+    const fileId = (result.body as { output?: { file_id?: unknown } } | null)?.output?.file_id;
+    return typeof fileId === "string" ? [fileId] : [];
+  });
+}
+
 /**
  * Ends a batch whose lines are settled: `from` → `final`, with the output and error files assembled from the
- * lines' checkpointed results (in input order), the input file and line rows deleted, and the webhook event
- * recorded, all in one transaction. Expiry first ends every unfinished line with a `batch_expired` error.
+ * lines' checkpointed results (in input order), the lines' archive files set to expire with them, the input
+ * file and line rows deleted, and the webhook event recorded, all in one transaction. Expiry first ends every unfinished line with a `batch_expired` error.
  */
 export async function closeBatch(
   stores: BatchStores,
@@ -160,6 +173,10 @@ export async function closeBatch(
       expiresAt,
       tx,
     );
+    // Line files no line refers to (a replica died between writing one and checkpointing its line) go now.
+    const lineFiles = lineOutputFiles(results);
+    await stores.files.deleteOutputsNamed(batch.owner, lineOutputPrefix(batch.id), lineFiles, tx);
+    await stores.files.setExpiry(batch.owner, lineFiles, expiresAt, tx);
     const errorResults = results.filter((result) => !succeeded(result));
     const errorFileId = await writeResultFile(stores, batch, errorResults, "error", expiresAt, tx);
     const ended: BatchRecord = {

@@ -1,12 +1,17 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { ModelSlots } from "../jobs/worker/capacity-gate.ts";
-import { advanceBatches, type BatchLifecycleOptions } from "./batch-lifecycle.ts";
+import { advanceBatches, type BatchLifecycleOptions, lineOutputPrefix } from "./batch-lifecycle.ts";
 import { succeeded } from "./batch-line-result.ts";
 import type { ClaimedLine } from "./batch-line-store.ts";
 import type { BatchRecord } from "./batch-record.ts";
 import type { BatchStores } from "./batch-stores.ts";
-import { type BatchLineDependencies, failedLineResult, runBatchLine } from "./run-batch-line.ts";
+import {
+  type BatchLineDependencies,
+  failedLineResult,
+  type LineOutputFile,
+  runBatchLine,
+} from "./run-batch-line.ts";
 
 export interface BatchWorkerOptions {
   stores: BatchStores;
@@ -106,6 +111,27 @@ export class BatchWorker {
     return batch;
   }
 
+  /**
+   * Keeps a line's archive file as a file of the batch's owner, expiring with the batch's output at the latest
+   * (closing the batch sets the exact time, that of the output file; see `closeBatch`).
+   */
+  private async saveLineOutput(
+    batch: BatchRecord,
+    line: ClaimedLine,
+    file: LineOutputFile,
+  ): Promise<{ fileId: string; filename: string }> {
+    const created = await this.options.stores.files.create({
+      owner: batch.owner,
+      purpose: "batch_output",
+      sample_type: "batch_result",
+      filename: `${lineOutputPrefix(batch.id)}${line.line_index}_${file.filename}`,
+      content: Buffer.from(file.data),
+      expires_at: batch.expires_at + Math.ceil(this.options.lifecycle.resultTtlMs / 1000),
+      num_lines: null,
+    });
+    return { fileId: created.id, filename: created.filename };
+  }
+
   private async run(line: ClaimedLine, signal: AbortSignal): Promise<void> {
     const { stores, deps, maxAttempts, logger, onLine } = this.options;
     const requestId = randomUUID();
@@ -113,6 +139,7 @@ export class BatchWorker {
       const batch = await this.batch(line.batch_id);
       if (!batch) return;
       const release = await this.options.capacity.acquire(signal);
+      const saved: string[] = [];
       const result = await runBatchLine(deps, {
         endpoint: batch.endpoint,
         custom_id: line.custom_id,
@@ -120,9 +147,16 @@ export class BatchWorker {
         model: batch.model,
         requestId,
         signal,
+        saveOutput: async (file) => {
+          const stored = await this.saveLineOutput(batch, line, file);
+          saved.push(stored.fileId);
+          return stored;
+        },
       }).finally(release);
       const ok = succeeded(result);
       if (await stores.lines.checkpoint(line, result, ok)) onLine?.(ok ? "done" : "failed");
+      // The line was taken over by another replica: its result (and file) will be that replica's.
+      else for (const fileId of saved) await stores.files.delete(batch.owner, fileId);
     } catch (error) {
       if (signal.aborted) {
         await stores.lines.release(line, Date.now()).catch(() => {});

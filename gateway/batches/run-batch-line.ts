@@ -6,12 +6,32 @@ import { documentUrl } from "../http/read-ocr-input.ts";
 import type { AppDependencies } from "../http/request-context.ts";
 import { ocrRequestSchema } from "../ocr/ocr-request.ts";
 import { type OcrServiceDependencies, prepareOcrJob } from "../ocr/ocr-service.ts";
+import {
+  type ArchiveFormat,
+  archiveFileName,
+  describeArchiveFormat,
+  isArchiveFormat,
+} from "../output-formats/output-format.ts";
+import { renderArchiveFormat } from "../output-formats/render-archive-format.ts";
+import { checkSearchablePdfInput } from "../output-formats/searchable-pdf.ts";
+import { gatewaySoftware } from "../version.ts";
 import { type BatchLineResult, newBatchRequestId } from "./batch-line-result.ts";
 import type { BatchEndpoint } from "./batch-record.ts";
 
 export type BatchLineDependencies = OcrServiceDependencies &
   ChatPreparationDependencies &
   Pick<AppDependencies, "backend">;
+
+/** A rendered archive file of a line (searchable PDF, ALTO, hOCR), to be kept as a file of the batch's owner. */
+export interface LineOutputFile {
+  format: ArchiveFormat;
+  contentType: string;
+  filename: string;
+  data: Uint8Array;
+}
+
+/** Keeps a line's archive file (as a `/v1/files` file) and answers its id and the name it was stored under. */
+export type SaveLineOutput = (file: LineOutputFile) => Promise<{ fileId: string; filename: string }>;
 
 export interface BatchLineRequest {
   endpoint: BatchEndpoint;
@@ -21,6 +41,8 @@ export interface BatchLineRequest {
   model: string | null;
   requestId: string;
   signal: AbortSignal;
+  /** Where a line asking for `output_format` pdf/alto/hocr keeps its file; without it, such lines are a 400. */
+  saveOutput?: SaveLineOutput | undefined;
 }
 
 interface Answer {
@@ -45,18 +67,60 @@ function refuseStreaming(body: Record<string, unknown>): void {
 async function answerOcr(deps: BatchLineDependencies, line: BatchLineRequest): Promise<Answer> {
   refuseStreaming(line.body);
   const request = validate({ ...(line.model ? { model: line.model } : {}), ...line.body }, ocrRequestSchema);
+  const source = documentUrl(request);
   const job = await prepareOcrJob(deps, {
     request,
-    source: documentUrl(request),
+    source,
     shape: "json",
     requestId: line.requestId,
     signal: line.signal,
+    rendersArchiveFormats: line.saveOutput !== undefined,
   });
+  const format = request.output_format;
+  if (format === "pdf") {
+    // A document that cannot become a searchable PDF is answered now, before its pages are read.
+    await checkSearchablePdfInput(job.bytes).catch(async (error: unknown) => {
+      await job.close();
+      throw error;
+    });
+  }
   const response = await job.run();
+  const usage = {
+    input_tokens: response.usage.prompt_tokens,
+    output_tokens: response.usage.completion_tokens,
+  };
+  if (!isArchiveFormat(format) || !line.saveOutput) return { status: 200, body: response, usage };
+  const data = await renderArchiveFormat(
+    format,
+    { response, bytes: job.bytes, name: source.name, software: gatewaySoftware() },
+    deps.ocr.imageLimits,
+  );
+  const { contentType } = describeArchiveFormat(format);
+  const saved = await line.saveOutput({
+    format,
+    contentType,
+    filename: archiveFileName(format, source.name ?? line.custom_id),
+    data,
+  });
+  return { status: 200, body: { ...response, output: lineOutputObject(saved, format, data) }, usage };
+}
+
+/**
+ * The `output` entry of an archive line's body: batch output lines are JSON, so the file itself is a
+ * `/v1/files` file (`files.content(file_id)` downloads it), kept as long as the batch's output file.
+ */
+function lineOutputObject(
+  saved: { fileId: string; filename: string },
+  format: ArchiveFormat,
+  data: Uint8Array,
+) {
   return {
-    status: 200,
-    body: response,
-    usage: { input_tokens: response.usage.prompt_tokens, output_tokens: response.usage.completion_tokens },
+    object: "ocr.output_file",
+    format,
+    content_type: describeArchiveFormat(format).contentType,
+    filename: saved.filename,
+    bytes: data.length,
+    file_id: saved.fileId,
   };
 }
 

@@ -17,6 +17,14 @@ export interface FileRecord {
   expires_at: number | null;
 }
 
+/** The media type of a stored file, from its name: batch files are JSONL; a batch line's archive file is not. */
+export function fileMediaType(filename: string): string {
+  if (filename.endsWith(".pdf")) return "application/pdf";
+  if (filename.endsWith(".xml")) return "application/xml";
+  if (filename.endsWith(".html")) return "text/html";
+  return "application/jsonl";
+}
+
 /**
  * The file object both SDKs read: OpenAI's `FileObject` (`status`, `expires_at`) and Mistral's file schema
  * (`sample_type`, `source`, `num_lines`, `mimetype`, `deleted`) in one body, since both call `/v1/files`.
@@ -35,7 +43,7 @@ export function toFileObject(file: FileRecord) {
     sample_type: file.sample_type,
     source: "upload" as const,
     num_lines: file.num_lines,
-    mimetype: "application/jsonl",
+    mimetype: fileMediaType(file.filename),
     signature: null,
     deleted: false,
   };

@@ -10,6 +10,8 @@ export interface NewFile {
   content: Buffer;
   /** Unix seconds, or null to keep the file until it is deleted. */
   expires_at: number | null;
+  /** Lines of a JSONL file; counted from the content when not given (null for a PDF or XML file). */
+  num_lines?: number | null;
 }
 
 export interface ListPage<T> {
@@ -56,7 +58,7 @@ export class FileStore {
       file.sample_type,
       file.filename,
       file.content.length,
-      countLines(file.content),
+      file.num_lines === undefined ? countLines(file.content) : file.num_lines,
       now,
       file.expires_at === null ? null : file.expires_at * 1000,
       file.content,
@@ -119,6 +121,35 @@ export class FileStore {
 
   async delete(owner: string, id: string, db: SqlClient = this.db): Promise<boolean> {
     return (await db.run("DELETE FROM gateway_files WHERE id = ? AND owner = ?", [id, owner])) > 0;
+  }
+
+  /** Sets when the owner's files `ids` expire (Unix seconds). */
+  async setExpiry(owner: string, ids: readonly string[], expiresAt: number, db: SqlClient = this.db) {
+    for (const id of ids) {
+      await db.run("UPDATE gateway_files SET expires_at = ? WHERE id = ? AND owner = ?", [
+        expiresAt * 1000,
+        id,
+        owner,
+      ]);
+    }
+  }
+
+  /** Deletes the owner's `batch_output` files named `prefix…` except `keep`; answers how many. */
+  async deleteOutputsNamed(
+    owner: string,
+    prefix: string,
+    keep: readonly string[],
+    db: SqlClient = this.db,
+  ): Promise<number> {
+    const rows = await db.all(
+      "SELECT id FROM gateway_files WHERE owner = ? AND purpose = 'batch_output' AND substr(filename, 1, ?) = ?",
+      [owner, prefix.length, prefix],
+    );
+    const kept = new Set(keep);
+    let deleted = 0;
+    for (const { id } of rows)
+      if (!kept.has(String(id))) deleted += (await this.delete(owner, String(id), db)) ? 1 : 0;
+    return deleted;
   }
 
   /** Deletes files past their `expires_at`; answers how many. */

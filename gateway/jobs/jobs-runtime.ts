@@ -94,6 +94,7 @@ export async function startJobs(
     const finalize = ocrFinalizeHandler(deps, documents, {
       resultTtlMs: settings.resultTtlMs,
       now: Date.now,
+      logger,
     });
     worker.register(OCR_PAGE_KIND, ocrPageHandler(deps, documents, slots), { usesModel: true });
     worker.register(OCR_FINALIZE_KIND, finalize, { usesModel: false });

@@ -47,7 +47,7 @@ export interface OcrJobInput {
   onTask?: (task: TaskDefinition) => void;
   /** Who asks and what the result cache may do; without it the cache is not used (no owner, no sharing). */
   cache?: CachePolicy;
-  /** The caller renders `output_format` pdf/alto/hocr from the answer (`/v1/ocr`); elsewhere it is refused. */
+  /** The caller renders `output_format` pdf/alto/hocr from the answer (`/v1/ocr`, jobs, batch lines); elsewhere it is refused. */
   rendersArchiveFormats?: boolean;
 }
 

@@ -69,13 +69,14 @@ export function taskOptionsFrom(request: OcrRequest, task: TaskDefinition): Task
 /**
  * Archive output formats place words by their boxes, so they need the spotting task, and they are whole
  * files, so they cannot stream: both are the caller's mistake, answered before any model time is spent.
+ * `rendered`: the caller writes the file (`/v1/ocr`, jobs, batch lines); elsewhere the format is refused.
  */
 export function checkOutputFormat(request: OcrRequest, task: TaskDefinition, rendered: boolean): void {
   if (!isArchiveFormat(request.output_format)) return;
   if (!rendered) {
     throw new BadRequestError(
       "output_format_not_supported_here",
-      `\`output_format: ${request.output_format}\` is answered by POST /v1/ocr and \`ocr-gateway batch --format\`; jobs and batch lines answer JSON.`,
+      `\`output_format: ${request.output_format}\` is not answered here: use POST /v1/ocr, POST /v1/ocr/jobs, a batch of /v1/ocr lines or \`ocr-gateway batch --format\`.`,
       { param: "output_format" },
     );
   }

@@ -77,6 +77,16 @@ function unsupportedInput(): GatewayError {
 }
 
 /**
+ * Throws the 422 `buildSearchablePdf` would throw for this document (not an image or PDF, an encrypted or
+ * damaged PDF), without reading it: async jobs check this before any page is read.
+ */
+export async function checkSearchablePdfInput(bytes: Uint8Array): Promise<void> {
+  const kind = detectMediaType(bytes);
+  if (kind === "pdf") await loadSourcePdf(bytes);
+  else if (kind === null || !isSupportedImageKind(kind)) throw unsupportedInput();
+}
+
+/**
  * The document as a searchable PDF: its own pages, unchanged in appearance (a PDF keeps its page content;
  * an image becomes a page at its resolution), with an invisible text layer whose words sit on their boxes.
  * Image documents are written as PDF/A-2b (XMP metadata, sRGB output intent, embedded font subsets); a PDF

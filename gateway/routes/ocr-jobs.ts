@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { BadRequestError, ConflictError, NotFoundError } from "../errors.ts";
+import { BadRequestError, ConflictError, type GatewayError, NotFoundError } from "../errors.ts";
+import { attachmentHeaders } from "../http/attachment-headers.ts";
 import { validate } from "../http/parse-json-body.ts";
 import { readOcrInput } from "../http/read-ocr-input.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
@@ -9,8 +10,9 @@ import { replayJobEvents } from "../jobs/job-event-replay.ts";
 import type { JobsRuntime } from "../jobs/jobs-runtime.ts";
 import { createOcrJob } from "../jobs/ocr/create-ocr-job.ts";
 import { ocrJobObject } from "../jobs/ocr/ocr-job-object.ts";
-import { OCR_JOB_TYPE } from "../jobs/ocr/ocr-job-params.ts";
-import { type JobRecord, TERMINAL_STATUSES } from "../jobs/store/job-store.ts";
+import { OCR_JOB_TYPE, type OcrJobParams } from "../jobs/ocr/ocr-job-params.ts";
+import { type JobOutputInfo, type JobRecord, TERMINAL_STATUSES } from "../jobs/store/job-store.ts";
+import { isArchiveFormat } from "../output-formats/output-format.ts";
 import { checkWebhookUrlOption } from "../webhooks/check-webhook-url.ts";
 
 const SSE_HEADERS = {
@@ -33,6 +35,33 @@ const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
+function noOutput(job: JobRecord): GatewayError {
+  return new NotFoundError(
+    "job_has_no_output",
+    `Job '${job.id}' has no output file: it was created without an \`output_format\` of pdf, alto or hocr; its answer is the \`result\` of GET /v1/ocr/jobs/${job.id}.`,
+    { param: "id" },
+  );
+}
+
+/** The output file exists once the job completed; before, or after a failure, the caller is told which. */
+function checkHasOutput(job: JobRecord): void {
+  if (!isArchiveFormat((job.params as OcrJobParams).request.output_format)) throw noOutput(job);
+  if (job.status === "queued" || job.status === "in_progress") {
+    throw new ConflictError(
+      "job_not_finished",
+      `The job is ${job.status}: its output file is written when it completes. Poll GET /v1/ocr/jobs/${job.id} or follow its /events.`,
+      { param: "id", headers: { "retry-after": "2" } },
+    );
+  }
+  if (job.status !== "completed") {
+    throw new ConflictError(
+      "job_not_completed",
+      `The job ended ${job.status}, without an output file${job.error ? `: ${job.error.message}` : "."}`,
+      { param: "id" },
+    );
+  }
+}
+
 /** A multipart form sends `metadata` as a JSON string. */
 function jsonField(value: unknown, name: string): unknown {
   if (typeof value !== "string") return value;
@@ -48,7 +77,8 @@ function jsonField(value: unknown, name: string): unknown {
 /**
  * Async OCR jobs: `POST /v1/ocr/jobs` takes what `POST /v1/ocr` takes (plus `webhook_url`, `metadata` and an
  * `Idempotency-Key` header) and answers 202 at once; the pages are read in the background, checkpointed one by
- * one. Retrieve, list, cancel, delete and follow (`/events`, SSE resumable with `Last-Event-ID`) the job.
+ * one. Retrieve, list, cancel, delete and follow (`/events`, SSE resumable with `Last-Event-ID`) the job; a job
+ * asked for `output_format` pdf/alto/hocr has its file downloaded from `/content` once it completed.
  * Another owner's job is a 404, as if it did not exist.
  */
 export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
@@ -60,6 +90,12 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
       throw new NotFoundError("job_not_found", `No OCR job with id '${id}'.`, { param: "id" });
     }
     return job;
+  }
+
+  async function jobOutput(job: JobRecord): Promise<JobOutputInfo | undefined> {
+    const format = (job.params as OcrJobParams).request.output_format;
+    if (job.status !== "completed" || !isArchiveFormat(format)) return undefined;
+    return jobs.store().describeOutput(job.id);
   }
 
   async function cancel(job: JobRecord): Promise<JobRecord | undefined> {
@@ -121,7 +157,17 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
     })
     .get("/v1/ocr/jobs/:id", async (c) => {
       const job = await ownedJob(c.req.param("id"), requestOwner(c));
-      return c.json(ocrJobObject(job, models.served, true));
+      return c.json(ocrJobObject(job, models.served, true, await jobOutput(job)));
+    })
+    .get("/v1/ocr/jobs/:id/content", async (c) => {
+      const job = await ownedJob(c.req.param("id"), requestOwner(c));
+      checkHasOutput(job);
+      const output = await jobs.store().getOutput(job.id);
+      if (!output) throw noOutput(job);
+      return c.body(new Uint8Array(output.data), 200, {
+        ...attachmentHeaders(output.contentType, output.filename),
+        "content-length": String(output.data.length),
+      });
     })
     .post("/v1/ocr/jobs/:id/cancel", async (c) => {
       const job = await ownedJob(c.req.param("id"), requestOwner(c));

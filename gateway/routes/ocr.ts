@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { attachmentHeaders } from "../http/attachment-headers.ts";
 import { cachePolicyFrom } from "../http/cache-control.ts";
 import { clientSignal } from "../http/client-signal.ts";
 import { ocrEventStream } from "../http/ocr-event-stream.ts";
@@ -66,11 +67,11 @@ export function ocrRoute(deps: AppDependencies) {
         ocr.imageLimits,
       );
       const { contentType } = describeArchiveFormat(format);
-      const fileName = archiveFileName(format, source.name);
-      return c.body(new Uint8Array(body), 200, {
-        "content-type": contentType,
-        "content-disposition": `attachment; filename="${fileName.replace(/[^\x20-\x7e]|"/g, "_")}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
-      });
+      return c.body(
+        new Uint8Array(body),
+        200,
+        attachmentHeaders(contentType, archiveFileName(format, source.name)),
+      );
     }
     return c.json(response);
   });

@@ -59,7 +59,7 @@ const commands = DOCUMENTS.flatMap((file) =>
 );
 const reasonNotRun = (entry: ShellCommand) => NOT_RUN.find(([pattern]) => pattern.test(entry.command))?.[1];
 const runnable = commands.filter(
-  (entry) => reasonNotRun(entry) === undefined && /^(curl|jq) /.test(entry.command),
+  (entry) => reasonNotRun(entry) === undefined && /^(curl|jq) |^\w+=\$\(curl /.test(entry.command),
 );
 
 const snippets = DOCUMENTS.flatMap((file) => codeBlocks(file)).filter(

@@ -209,6 +209,32 @@ describe("the gateway's real answers against its own /openapi.json", () => {
     expect(await nonConforming(base)).toEqual([]);
   });
 
+  it("answers the job routes, an archive job's file included, as declared", async () => {
+    const base = gateway.url;
+    const jobPath = "/v1/ocr/jobs/{id}";
+    emulator.script({ text: "TOTAL 9.00(100,800),(600,840)", firstTokenDelayMs: 1_000 });
+    const created = await call(base, "post", "/v1/ocr/jobs", { body: receiptForm({ output_format: "pdf" }) });
+    expect(created.status).toBe(202);
+    const id = JSON.parse(created.body).id as string;
+    const early = await call(base, "get", `/v1/ocr/jobs/${id}/content`, { template: `${jobPath}/content` });
+    expect(early.status).toBe(409);
+    for (let tries = 0; ; tries++) {
+      const job = await fetch(`${base}/v1/ocr/jobs/${id}`, { headers: auth });
+      if (((await job.json()) as { status: string }).status === "completed") break;
+      if (tries > 600) throw new Error("the job did not complete");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const retrieved = await call(base, "get", `/v1/ocr/jobs/${id}`, { template: jobPath });
+    expect(JSON.parse(retrieved.body).output.format).toBe("pdf");
+    const file = await call(base, "get", `/v1/ocr/jobs/${id}/content`, { template: `${jobPath}/content` });
+    expect([file.status, file.headers.get("content-type")]).toEqual([200, "application/pdf"]);
+    const missing = await call(base, "get", "/v1/ocr/jobs/ocrjob_none/content", {
+      template: `${jobPath}/content`,
+    });
+    expect(missing.status).toBe(404);
+    expect(await nonConforming(base)).toEqual([]);
+  });
+
   it("answers 429 with retry-after when rate limited, and 503 when no model server answers", async () => {
     const limited = await startGateway({
       VLLM_URL: emulator.url,

@@ -238,15 +238,6 @@ describe.skipIf(lacks("poppler", "qpdf", "xmllint"))("output_format errors stay 
     expect(bed.emulator.chatRequests).toHaveLength(0);
   });
 
-  it("is refused by async jobs, which answer JSON, before a job exists", async () => {
-    const form = new FormData();
-    form.append("file", new Blob([new Uint8Array(readReceipt("000"))]), "000.jpg");
-    form.append("output_format", "pdf");
-    const response = await fetch(`${bed.gateway.url}/v1/ocr/jobs`, { method: "POST", body: form });
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as Json).error.code).toBe("output_format_not_supported_here");
-  });
-
   it("takes output_format in Mistral-style JSON too", async () => {
     const response = await postOcrJson(bed.gateway.url, {
       document: {

@@ -3,6 +3,7 @@ import { UnprocessableEntityError } from "../../errors.ts";
 import type { OcrInput } from "../../http/read-ocr-input.ts";
 import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
 import { openOcrTask } from "../../ocr/ocr-service.ts";
+import { checkSearchablePdfInput } from "../../output-formats/searchable-pdf.ts";
 import type { JobRecord, JobStore } from "../store/job-store.ts";
 import { OCR_FINALIZE_KIND, OCR_JOB_TYPE, OCR_PAGE_KIND, type OcrJobParams } from "./ocr-job-params.ts";
 
@@ -85,15 +86,19 @@ export async function createOcrJob(
     shape: job.input.shape,
     requestId: job.requestId,
     signal: job.signal,
+    rendersArchiveFormats: true,
   });
   const pages = opened.document.pages.map((page) => page.index);
   await opened.document.close();
+  // A document that cannot become a searchable PDF is refused now, not after every page was read.
+  if (job.input.request.output_format === "pdf") await checkSearchablePdfInput(opened.bytes);
   const params: OcrJobParams = {
     request: storedRequest(job.input),
     shape: job.input.shape,
     task: opened.task.name,
     pages,
     docSizeBytes: opened.bytes.length,
+    ...(job.input.source.name ? { documentName: job.input.source.name } : {}),
   };
   const created = await store.createJob({
     id: `ocrjob_${randomBytes(12).toString("hex")}`,

@@ -1,13 +1,36 @@
-import type { JobRecord } from "../store/job-store.ts";
+import type { JobOutputInfo, JobRecord } from "../store/job-store.ts";
 import type { OcrJobParams } from "./ocr-job-params.ts";
 
 const seconds = (ms: number | null): number | null => (ms == null ? null : Math.floor(ms / 1000));
 
+/** Where a job's output file is downloaded (`GET`, the job owner's credentials). */
+export function ocrJobContentPath(jobId: string): string {
+  return `/v1/ocr/jobs/${jobId}/content`;
+}
+
+/** The `output` entry of a job object: the archive file the job wrote, and where to download it. */
+export function ocrJobOutputObject(jobId: string, output: JobOutputInfo): Record<string, unknown> {
+  return {
+    object: "ocr.job.output",
+    format: output.format,
+    content_type: output.contentType,
+    filename: output.filename,
+    bytes: output.bytes,
+    download_path: ocrJobContentPath(jobId),
+  };
+}
+
 /**
  * An OCR job as the API shows it (OpenAI's object conventions: `object`, Unix-second timestamps, `metadata`).
- * `result` is the `/v1/ocr` answer, present once the job completed, and only with `withResult`.
+ * `result` is the `/v1/ocr` answer, present once the job completed, and only with `withResult`; `output`
+ * describes the archive file of a completed job asked for `output_format` pdf/alto/hocr (null otherwise).
  */
-export function ocrJobObject(job: JobRecord, model: string, withResult: boolean): Record<string, unknown> {
+export function ocrJobObject(
+  job: JobRecord,
+  model: string,
+  withResult: boolean,
+  output?: JobOutputInfo,
+): Record<string, unknown> {
   const params = job.params as OcrJobParams;
   return {
     id: job.id,
@@ -15,6 +38,7 @@ export function ocrJobObject(job: JobRecord, model: string, withResult: boolean)
     status: job.status,
     model,
     task: params.task,
+    output_format: params.request.output_format ?? "json",
     created_at: seconds(job.createdAt),
     started_at: seconds(job.startedAt),
     ended_at: seconds(job.endedAt),
@@ -27,6 +51,11 @@ export function ocrJobObject(job: JobRecord, model: string, withResult: boolean)
     metadata: job.metadata ?? {},
     webhook_url: job.webhookUrl,
     error: job.error,
-    ...(withResult ? { result: job.status === "completed" ? job.result : null } : {}),
+    ...(withResult
+      ? {
+          result: job.status === "completed" ? job.result : null,
+          output: output && job.status === "completed" ? ocrJobOutputObject(job.id, output) : null,
+        }
+      : {}),
   };
 }

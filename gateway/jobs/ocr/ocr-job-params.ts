@@ -17,6 +17,8 @@ export interface OcrJobParams {
   /** The document page index of each unit, by unit `seq`. */
   pages: number[];
   docSizeBytes: number;
+  /** The uploaded file's name (for the name of an archive output file); absent for URLs and older jobs. */
+  documentName?: string;
 }
 
 /** The `ocr_page` unit's payload. */

@@ -25,6 +25,8 @@ async function openJobDocument(
     shape: params.shape,
     requestId: jobId,
     signal,
+    // The finalize unit renders the job's archive file from the pages read here.
+    rendersArchiveFormats: true,
   });
 }
 

@@ -126,9 +126,24 @@ export type UnitOutcome =
   | { kind: "failed"; error: JobError; result?: JsonValue; event?: { event: string; data: JsonValue } }
   | { kind: "retry"; availableAt: number; error: JobError };
 
+/** A file a job produced (a searchable PDF, ALTO, hOCR), kept with its result and purged with it. */
+export interface JobOutputInfo {
+  /** What the file is, as the job was asked for it (`pdf`, `alto`, `hocr`). */
+  format: string;
+  contentType: string;
+  filename: string;
+  bytes: number;
+}
+
+export interface JobOutput extends JobOutputInfo {
+  data: Buffer;
+}
+
 export interface FinishJob {
   status: Extract<JobStatus, "completed" | "failed" | "cancelled" | "expired">;
   result?: JsonValue;
+  /** Stored in the same transaction as the status: a job is never `completed` without its file. */
+  output?: { format: string; contentType: string; filename: string; data: Uint8Array };
   error?: JobError | null;
   /** The last event of the job's stream (`done` or `error`). */
   event?: { event: string; data: JsonValue };
@@ -187,7 +202,11 @@ export interface JobStore {
    * when it was already terminal (nothing changed).
    */
   finishJob(jobId: string, finish: FinishJob): Promise<JobRecord | undefined>;
-  /** Deletes a job with its input, units, events and result. */
+  /** The job's output file without its bytes (for the job object), if it has one. */
+  describeOutput(jobId: string): Promise<JobOutputInfo | undefined>;
+  /** The job's output file with its bytes, if it has one. */
+  getOutput(jobId: string): Promise<JobOutput | undefined>;
+  /** Deletes a job with its input, units, events, result and output file. */
   deleteJob(jobId: string): Promise<boolean>;
 
   appendEvent(jobId: string, event: string, data: JsonValue): Promise<number>;
@@ -196,7 +215,7 @@ export interface JobStore {
 
   /** Unfinished jobs past `expiresAt` (to be expired by the sweep). */
   jobsPastExpiry(now: number, limit: number): Promise<string[]>;
-  /** Deletes finished jobs whose result time is over; returns how many. */
+  /** Deletes finished jobs whose result time is over (with their output files); returns how many. */
   purgeExpiredResults(now: number): Promise<number>;
 
   /** For metrics: jobs by status, and runnable units by kind. */

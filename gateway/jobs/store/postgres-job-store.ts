@@ -3,6 +3,8 @@ import {
   type ClaimRequest,
   type FinishJob,
   JOB_ENDED_KIND,
+  type JobOutput,
+  type JobOutputInfo,
   type JobRecord,
   type JobStore,
   type JsonValue,
@@ -17,7 +19,16 @@ import {
 } from "./job-store.ts";
 import { pendingMigrations } from "./migrations/migration.ts";
 import { POSTGRES_MIGRATIONS } from "./migrations/postgres-migrations.ts";
-import { endedJob, type Row, toJobRecord, toWorkUnit, unitId } from "./row-mapping.ts";
+import {
+  endedJob,
+  OUTPUT_INFO_COLUMNS,
+  type Row,
+  toJobOutput,
+  toJobOutputInfo,
+  toJobRecord,
+  toWorkUnit,
+  unitId,
+} from "./row-mapping.ts";
 import { isConnectionFailure, jobStoreUnavailable } from "./store-unavailable.ts";
 
 type Queryable = Pick<pg.PoolClient, "query">;
@@ -390,6 +401,13 @@ export class PostgresJobStore implements JobStore {
         ],
       );
       if (!rows[0]) return undefined;
+      if (finish.output) {
+        const { format, contentType, filename, data } = finish.output;
+        await client.query(
+          `INSERT INTO job_outputs (job_id, ${OUTPUT_INFO_COLUMNS}, data) VALUES ($1, $2, $3, $4, $5, $6)`,
+          [jobId, format, contentType, filename, data.length, Buffer.from(data)],
+        );
+      }
       if (finish.event) await this.#appendEvent(client, jobId, finish.event.event, finish.event.data);
       await client.query(
         "UPDATE job_units SET state = 'cancelled', lease_owner = NULL WHERE job_id = $1 AND state IN ('pending', 'leased')",
@@ -412,6 +430,20 @@ export class PostgresJobStore implements JobStore {
       );
       return job;
     });
+  }
+
+  async describeOutput(jobId: string): Promise<JobOutputInfo | undefined> {
+    const rows = await this.#query(`SELECT ${OUTPUT_INFO_COLUMNS} FROM job_outputs WHERE job_id = $1`, [
+      jobId,
+    ]);
+    return rows[0] ? toJobOutputInfo(rows[0]) : undefined;
+  }
+
+  async getOutput(jobId: string): Promise<JobOutput | undefined> {
+    const rows = await this.#query(`SELECT ${OUTPUT_INFO_COLUMNS}, data FROM job_outputs WHERE job_id = $1`, [
+      jobId,
+    ]);
+    return rows[0] ? toJobOutput(rows[0]) : undefined;
   }
 
   async deleteJob(jobId: string): Promise<boolean> {

@@ -1,6 +1,8 @@
 import type {
   EndedJob,
   JobError,
+  JobOutput,
+  JobOutputInfo,
   JobRecord,
   JobStatus,
   JsonValue,
@@ -67,4 +69,20 @@ export function endedJob(job: JobRecord): EndedJob {
 /** A unit's id: deterministic, so queueing the same unit twice (a finalize unit) is a no-op. */
 export function unitId(jobId: string, kind: string, seq: number): string {
   return `${jobId}:${kind}:${seq}`;
+}
+
+/** The columns of `job_outputs` but the bytes. */
+export const OUTPUT_INFO_COLUMNS = "format, content_type, filename, bytes";
+
+export function toJobOutputInfo(row: Row): JobOutputInfo {
+  return {
+    format: String(row.format),
+    contentType: String(row.content_type),
+    filename: String(row.filename),
+    bytes: Number(row.bytes),
+  };
+}
+
+export function toJobOutput(row: Row): JobOutput {
+  return { ...toJobOutputInfo(row), data: Buffer.from(row.data as Uint8Array) };
 }

@@ -5,6 +5,8 @@ import {
   type ClaimRequest,
   type FinishJob,
   JOB_ENDED_KIND,
+  type JobOutput,
+  type JobOutputInfo,
   type JobRecord,
   type JobStore,
   type JsonValue,
@@ -19,7 +21,16 @@ import {
 } from "./job-store.ts";
 import { pendingMigrations } from "./migrations/migration.ts";
 import { SQLITE_MIGRATIONS } from "./migrations/sqlite-migrations.ts";
-import { endedJob, type Row, toJobRecord, toWorkUnit, unitId } from "./row-mapping.ts";
+import {
+  endedJob,
+  OUTPUT_INFO_COLUMNS,
+  type Row,
+  toJobOutput,
+  toJobOutputInfo,
+  toJobRecord,
+  toWorkUnit,
+  unitId,
+} from "./row-mapping.ts";
 
 const json = (value: unknown): JsonValue | null => (value == null ? null : JSON.parse(String(value)));
 const text = (value: unknown): string | null =>
@@ -351,6 +362,12 @@ export class SqliteJobStore implements JobStore {
           jobId,
         ) as Row | undefined;
       if (!row) return undefined;
+      if (finish.output) {
+        const { format, contentType, filename, data } = finish.output;
+        this.#db
+          .prepare(`INSERT INTO job_outputs (job_id, ${OUTPUT_INFO_COLUMNS}, data) VALUES (?, ?, ?, ?, ?, ?)`)
+          .run(jobId, format, contentType, filename, data.length, Buffer.from(data));
+      }
       if (finish.event) this.#appendEvent(jobId, finish.event.event, finish.event.data);
       this.#db
         .prepare(
@@ -371,6 +388,20 @@ export class SqliteJobStore implements JobStore {
       });
       return job;
     });
+  }
+
+  async describeOutput(jobId: string): Promise<JobOutputInfo | undefined> {
+    const row = this.#db
+      .prepare(`SELECT ${OUTPUT_INFO_COLUMNS} FROM job_outputs WHERE job_id = ?`)
+      .get(jobId) as Row | undefined;
+    return row ? toJobOutputInfo(row) : undefined;
+  }
+
+  async getOutput(jobId: string): Promise<JobOutput | undefined> {
+    const row = this.#db
+      .prepare(`SELECT ${OUTPUT_INFO_COLUMNS}, data FROM job_outputs WHERE job_id = ?`)
+      .get(jobId) as Row | undefined;
+    return row ? toJobOutput(row) : undefined;
   }
 
   async deleteJob(jobId: string): Promise<boolean> {

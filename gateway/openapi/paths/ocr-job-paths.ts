@@ -20,6 +20,10 @@ const ocrJob: JsonSchema = {
     status: { enum: ["queued", "in_progress", "completed", "failed", "cancelled", "expired"] },
     model: { type: "string" },
     task: { type: "string" },
+    output_format: {
+      enum: ["json", "pdf", "alto", "hocr"],
+      description: "What the job was asked for: `json` (the `result` only), or an archive file besides it.",
+    },
     created_at: { type: "integer" },
     started_at: { type: ["integer", "null"] },
     ended_at: { type: ["integer", "null"] },
@@ -37,6 +41,37 @@ const ocrJob: JsonSchema = {
       description: "The `/v1/ocr` answer once completed (retrieve and cancel only).",
       anyOf: [{ $ref: "#/components/schemas/OcrResponse" }, { type: "null" }],
     },
+    output: {
+      description:
+        "The archive file of a completed job asked for `output_format` pdf/alto/hocr (retrieve and cancel " +
+        "only); download it from `download_path`. Kept as long as the result.",
+      anyOf: [
+        {
+          type: "object",
+          required: ["object", "format", "content_type", "filename", "bytes", "download_path"],
+          properties: {
+            object: { const: "ocr.job.output" },
+            format: { enum: ["pdf", "alto", "hocr"] },
+            content_type: { type: "string" },
+            filename: { type: "string" },
+            bytes: { type: "integer" },
+            download_path: { type: "string", description: "`/v1/ocr/jobs/{id}/content`" },
+          },
+        },
+        { type: "null" },
+      ],
+    },
+  },
+};
+
+/** The archive file a job wrote: a searchable PDF, ALTO XML or hOCR. */
+const archiveFile = {
+  description: "The file, as an attachment (`Content-Disposition` names it after the uploaded document).",
+  headers: requestIdHeader,
+  content: {
+    "application/pdf": { schema: { type: "string", format: "binary" } },
+    "application/xml": { schema: { type: "string", description: "ALTO 4.4 (`output_format: alto`)." } },
+    "text/html": { schema: { type: "string", description: "hOCR 1.2 XHTML (`output_format: hocr`)." } },
   },
 };
 
@@ -62,7 +97,9 @@ export function ocrJobPaths(secured: (operation: Operation) => Operation, authEr
         summary: "Submit a document to be read in the background",
         description:
           "Takes what `POST /v1/ocr` takes (multipart or JSON) plus `webhook_url` and `metadata`; honours " +
-          "`Idempotency-Key` (same key and request → the same job; another request → 422).",
+          "`Idempotency-Key` (same key and request → the same job; another request → 422). With " +
+          "`output_format` pdf/alto/hocr the file is written when the job completes and downloaded from " +
+          "`GET /v1/ocr/jobs/{id}/content`.",
         parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" } }],
         requestBody: {
           required: true,
@@ -120,7 +157,7 @@ export function ocrJobPaths(secured: (operation: Operation) => Operation, authEr
       delete: secured({
         operationId: "deleteOcrJob",
         tags,
-        summary: "Delete a job with its document and result now (cancels it if running)",
+        summary: "Delete a job with its document, result and output file now (cancels it if running)",
         parameters: [idParameter],
         responses: {
           "200": json("Deleted.", {
@@ -131,6 +168,23 @@ export function ocrJobPaths(secured: (operation: Operation) => Operation, authEr
               deleted: { const: true },
             },
           }),
+          ...jobErrors(authErrors, "NotFound", "ServiceUnavailable"),
+        },
+      }),
+    },
+    "/v1/ocr/jobs/{id}/content": {
+      get: secured({
+        operationId: "getOcrJobContent",
+        tags,
+        summary: "Download the archive file (searchable PDF, ALTO, hOCR) of a completed job",
+        description:
+          "404 `job_has_no_output` for a job created without an archive `output_format`; 409 " +
+          "`job_not_finished` while it runs (with `retry-after`), `job_not_completed` once it failed, was " +
+          "cancelled or expired.",
+        parameters: [idParameter],
+        responses: {
+          "200": archiveFile,
+          "409": json("The job has not completed (yet).", { $ref: "#/components/schemas/ErrorEnvelope" }),
           ...jobErrors(authErrors, "NotFound", "ServiceUnavailable"),
         },
       }),

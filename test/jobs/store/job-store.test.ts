@@ -191,6 +191,49 @@ describe.each([sqliteBackend(), postgresBackend()])("job store contract ($name)"
     expect(await store.getJob(job.id)).toBeUndefined();
   });
 
+  it("keeps an output file with the result: written once with the status, purged with the job", async () => {
+    const data = Buffer.from("%PDF-1.7 searchable");
+    const output = { format: "pdf", contentType: "application/pdf", filename: "scan.pdf", data };
+    const finish = { status: "completed" as const, result: { text: "t" }, output, resultTtlMs: 1_000 };
+    const kept = must((await store.createJob(newJob())).job);
+    const deleted = must((await store.createJob(newJob())).job);
+    const plain = must((await store.createJob(newJob())).job);
+    expect(await store.finishJob(kept.id, { ...finish, now: T0 + 11_000 })).toMatchObject({
+      status: "completed",
+    });
+    await store.finishJob(deleted.id, { ...finish, now: T0 + 11_000 });
+    await store.finishJob(plain.id, {
+      status: "completed",
+      result: {},
+      now: T0 + 11_000,
+      resultTtlMs: 1_000,
+    });
+    // A second finish (a finalize run again after a crash) changes nothing: still one file, the first.
+    expect(
+      await store.finishJob(kept.id, {
+        ...finish,
+        output: { ...output, data: Buffer.from("x") },
+        now: T0 + 11_500,
+      }),
+    ).toBeUndefined();
+    expect(await store.describeOutput(kept.id)).toEqual({
+      format: "pdf",
+      contentType: "application/pdf",
+      filename: "scan.pdf",
+      bytes: data.length,
+    });
+    expect((await store.getOutput(kept.id))?.data.equals(data)).toBe(true);
+    expect(await store.describeOutput(plain.id)).toBeUndefined();
+    expect(await store.getOutput(plain.id)).toBeUndefined();
+
+    await store.deleteJob(deleted.id);
+    expect(await store.getOutput(deleted.id)).toBeUndefined();
+    expect(await store.purgeExpiredResults(T0 + 11_999)).toBe(0);
+    expect(await store.getOutput(kept.id)).toBeDefined();
+    expect(await store.purgeExpiredResults(T0 + 12_000)).toBeGreaterThanOrEqual(2);
+    expect(await store.getOutput(kept.id)).toBeUndefined();
+  });
+
   it("lists an owner's jobs newest first with an `after` cursor", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++)

@@ -64,4 +64,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "job outputs (archive files rendered when a job ends)",
+    statements: [
+      `CREATE TABLE job_outputs (
+        job_id text PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        format text NOT NULL,
+        content_type text NOT NULL,
+        filename text NOT NULL,
+        bytes integer NOT NULL,
+        data bytea NOT NULL
+      )`,
+    ],
+  },
 ];

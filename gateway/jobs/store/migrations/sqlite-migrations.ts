@@ -64,4 +64,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "job outputs (archive files rendered when a job ends)",
+    statements: [
+      `CREATE TABLE job_outputs (
+        job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        format TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        data BLOB NOT NULL
+      )`,
+    ],
+  },
 ];
