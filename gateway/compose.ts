@@ -23,6 +23,11 @@ import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-met
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
+import { ModelRelease } from "./release/model-release.ts";
+import type { VersionBackends } from "./release/model-version.ts";
+import { watchUpstreamsFile } from "./release/release-reloader.ts";
+import { readUpstreamsFile, singleVersionRelease, type VersionSpec } from "./release/upstreams-file.ts";
+import { VersionedOcrBackend } from "./release/versioned-ocr.ts";
 import {
   BUILTIN_PROMPTS_DIR,
   loadTaskRegistry,
@@ -31,11 +36,6 @@ import {
 } from "./tasks/index.ts";
 import type { UpstreamObserver } from "./upstream/upstream-observer.ts";
 import { VllmClient } from "./upstream/vllm-client.ts";
-import { ModelRelease } from "./release/model-release.ts";
-import type { VersionBackends } from "./release/model-version.ts";
-import { watchUpstreamsFile } from "./release/release-reloader.ts";
-import { readUpstreamsFile, singleVersionRelease, type VersionSpec } from "./release/upstreams-file.ts";
-import { VersionedOcrBackend } from "./release/versioned-ocr.ts";
 
 /** Upstream call metrics of one model version: duration by outcome, time to first token, tokens in and out. */
 function upstreamMetrics(metrics: GatewayMetrics, backend: string, version: string): UpstreamObserver {

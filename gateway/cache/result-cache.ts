@@ -82,7 +82,8 @@ export class ResultCache {
     const { store } = this;
     const { metrics } = this.options;
     const owner = this.ownerOf(input.policy.principal);
-    const task = taskFingerprint(input.task, input.options) + (input.modelVersion ? `@${input.modelVersion}` : "");
+    const task =
+      taskFingerprint(input.task, input.options) + (input.modelVersion ? `@${input.modelVersion}` : "");
     const keyOf = (page: PreparedPage) => pageKey({ owner, context: this.#context, task, page });
     const pending: Array<{ key: string; value: string }> = [];
     let hits = 0;

@@ -78,7 +78,14 @@ export function accessLog(
       metrics.inFlight.dec();
       const seconds = (performance.now() - c.get("startedAt")) / 1000;
       const { task, modelVersion } = labels;
-      metrics.requests.inc({ route, method: c.req.method, status, task, backend, model_version: modelVersion });
+      metrics.requests.inc({
+        route,
+        method: c.req.method,
+        status,
+        task,
+        backend,
+        model_version: modelVersion,
+      });
       if (status === CLIENT_CLOSED_REQUEST) metrics.clientAborts.inc({ route });
       logger.info(
         {

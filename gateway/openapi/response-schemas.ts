@@ -83,7 +83,8 @@ export function responseSchemas(): Record<string, JsonSchema> {
         backend: { type: "string" },
         model_version: {
           type: "string",
-          description: "With UPSTREAMS_FILE: the model version this name pins (its name or served model name).",
+          description:
+            "With UPSTREAMS_FILE: the model version this name pins (its name or served model name).",
         },
       },
       required: ["id", "object", "created", "owned_by"],

@@ -55,10 +55,14 @@ export class ModelRelease {
     this.#shadow = file.shadow;
     this.#rollback = file.rollback;
     this.#aliases = new Set(options.aliases);
-    const names = [
-      ...options.aliases,
-      ...file.versions.flatMap((spec) => [spec.name, spec.model]),
-    ].filter((name, index, all) => all.indexOf(name) === index);
+    // One version answers to its served name and the aliases, as before versions; several to their names too.
+    const versionNames =
+      file.versions.length === 1
+        ? file.versions.map((spec) => spec.model)
+        : file.versions.flatMap((spec) => [spec.name, spec.model]);
+    const names = [...versionNames, ...options.aliases].filter(
+      (name, index, all) => all.indexOf(name) === index,
+    );
     this.names = names;
     this.versions = file.versions.map((spec) => {
       const profile = spec.profile ?? options.defaultProfile;
@@ -151,7 +155,12 @@ export class ModelRelease {
     if (!policy.enabled) return;
     const stable = this.stable;
     const checks = [
-      { reason: "error_rate", mine: candidate.errors, theirs: stable.errors, margin: policy.error_rate_margin },
+      {
+        reason: "error_rate",
+        mine: candidate.errors,
+        theirs: stable.errors,
+        margin: policy.error_rate_margin,
+      },
       { reason: "loop_rate", mine: candidate.loops, theirs: stable.loops, margin: policy.loop_rate_margin },
     ];
     for (const { reason, mine, theirs, margin } of checks) {

@@ -59,7 +59,9 @@ export function watchUpstreamsFile(
       timer.unref();
     });
     watcher.unref();
-    watcher.on("error", (error) => logger.warn({ err: error.message }, "cannot watch UPSTREAMS_FILE; use SIGHUP"));
+    watcher.on("error", (error) =>
+      logger.warn({ err: error.message }, "cannot watch UPSTREAMS_FILE; use SIGHUP"),
+    );
   } catch (error) {
     logger.warn({ err: (error as Error).message }, "cannot watch UPSTREAMS_FILE; reload it with SIGHUP");
   }

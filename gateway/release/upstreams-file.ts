@@ -43,7 +43,13 @@ const releaseSchema = z
         /** Same for the repetition-loop rate. */
         loop_rate_margin: z.number().min(0).max(1).default(0.05),
       })
-      .default({ enabled: true, window: 200, min_samples: 50, error_rate_margin: 0.05, loop_rate_margin: 0.05 }),
+      .default({
+        enabled: true,
+        window: 200,
+        min_samples: 50,
+        error_rate_margin: 0.05,
+        loop_rate_margin: 0.05,
+      }),
   })
   .superRefine((file, ctx) => {
     const stable = file.versions.filter((version) => version.role === "stable");
@@ -76,7 +82,11 @@ const releaseSchema = z
       }
     });
     if (file.versions.every((version) => version.weight === 0)) {
-      ctx.addIssue({ code: "custom", path: ["versions"], message: "at least one version needs a weight above 0" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["versions"],
+        message: "at least one version needs a weight above 0",
+      });
     }
   });
 

@@ -1,4 +1,4 @@
-import { createHash, randomInt } from "node:crypto";
+import { createHash } from "node:crypto";
 
 /**
  * A point in [0, 1) fixed for `key` (the request's owner): the same tenant always lands on the same point, so
@@ -6,7 +6,7 @@ import { createHash, randomInt } from "node:crypto";
  * point crosses a boundary. Without a key (anonymous callers) every request draws a fresh point.
  */
 export function routingPoint(key: string | undefined): number {
-  if (key === undefined) return randomInt(2 ** 48) / 2 ** 48;
+  if (key === undefined) return Math.random();
   const digest = createHash("sha256").update(key).digest();
   return digest.readUIntBE(0, 6) / 2 ** 48;
 }

@@ -33,7 +33,11 @@ function keepBody(
         try {
           const next = await reader.read();
           if (next.done) {
-            onEnd(size <= MAX_KEPT_BYTES ? { outcome: "done", bytes: Buffer.concat(chunks) } : { outcome: "done" });
+            onEnd(
+              size <= MAX_KEPT_BYTES
+                ? { outcome: "done", bytes: Buffer.concat(chunks) }
+                : { outcome: "done" },
+            );
             controller.close();
             return;
           }
@@ -89,7 +93,11 @@ function mirrorChat(
  * A version's chat backend that records every call's outcome (server failure, repetition loop) for the
  * rollback windows and, once the client has its whole answer, mirrors the request to shadow candidates.
  */
-export function wrapChatBackend(inner: ChatBackend, version: ModelVersion, release: ModelRelease): ChatBackend {
+export function wrapChatBackend(
+  inner: ChatBackend,
+  version: ModelVersion,
+  release: ModelRelease,
+): ChatBackend {
   return {
     name: inner.name,
     modelId: inner.modelId,
@@ -119,7 +127,8 @@ export function wrapChatBackend(inner: ChatBackend, version: ModelVersion, relea
         const { text, failed } = chatAnswerText(end.bytes.toString("utf8"), streaming);
         release.record(version, failed ? { error: true } : { error: false, loop: hasTailRepetition(text) });
         if (failed || context.shadow) return;
-        for (const candidate of release.shadowsFor(version)) mirrorChat(release, candidate, request, context, text);
+        for (const candidate of release.shadowsFor(version))
+          mirrorChat(release, candidate, request, context, text);
       });
       return { response: new Response(body, response), timing };
     },

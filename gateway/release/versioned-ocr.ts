@@ -61,12 +61,19 @@ export class VersionedOcrBackend implements OcrBackend {
     }
     this.release.record(version, outcomeOf(result));
     if (result.error == null && context.shadow !== true) {
-      for (const candidate of this.release.shadowsFor(version)) this.#mirror(candidate, page, task, result, context);
+      for (const candidate of this.release.shadowsFor(version))
+        this.#mirror(candidate, page, task, result, context);
     }
     return result;
   }
 
-  #mirror(candidate: ModelVersion, page: PreparedPage, task: PreparedTask, primary: PageResult, context: PageContext) {
+  #mirror(
+    candidate: ModelVersion,
+    page: PreparedPage,
+    task: PreparedTask,
+    primary: PageResult,
+    context: PageContext,
+  ) {
     const release = this.release;
     release.mirror(candidate, async (signal) => {
       let shadow: PageResult;
@@ -84,7 +91,8 @@ export class VersionedOcrBackend implements OcrBackend {
       }
       release.record(candidate, outcomeOf(shadow));
       if (shadow.error != null) throw new Error(shadow.error.message);
-      if (primary.fields !== undefined) release.agreed(candidate, "fields", fieldAgreement(primary.fields, shadow.fields));
+      if (primary.fields !== undefined)
+        release.agreed(candidate, "fields", fieldAgreement(primary.fields, shadow.fields));
       else release.agreed(candidate, "text", textAgreement(primary.text, shadow.text));
     });
   }
