@@ -112,3 +112,18 @@ describe("UPSTREAMS_FILE", () => {
     );
   });
 });
+
+describe("the documented example", () => {
+  it("is a valid upstreams file, and the one shown in docs/gray-release.md", async () => {
+    const { readFileSync } = await import("node:fs");
+    const example = readFileSync("docs/upstreams.example.yaml", "utf8");
+    const file = parseUpstreamsFile(example, "docs/upstreams.example.yaml");
+    expect(file.versions.map((version) => [version.name, version.role, version.weight])).toEqual([
+      ["v1", "stable", 95],
+      ["v2", "candidate", 5],
+    ]);
+    const docs = readFileSync("docs/gray-release.md", "utf8");
+    const shown = /```yaml\n([\s\S]*?)```/.exec(docs)?.[1] ?? "";
+    expect(parseUpstreamsFile(shown, "docs/gray-release.md")).toEqual(file);
+  });
+});
