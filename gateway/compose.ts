@@ -25,6 +25,7 @@ import type { OcrBackend } from "./ocr/ocr-backend.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
 import { ModelRelease } from "./release/model-release.ts";
 import type { VersionBackends } from "./release/model-version.ts";
+import { releaseChatBackend } from "./release/release-chat-backend.ts";
 import { watchUpstreamsFile } from "./release/release-reloader.ts";
 import { readUpstreamsFile, singleVersionRelease, type VersionSpec } from "./release/upstreams-file.ts";
 import { VersionedOcrBackend } from "./release/versioned-ocr.ts";
@@ -220,7 +221,7 @@ export async function buildDependencies(
   };
   const metrics = createGatewayMetrics();
   const release = await createRelease(config, tasks, imageLimits, metrics, logger);
-  const chat = release.stable.chat;
+  const chat = releaseChatBackend(release);
   const ocr = new VersionedOcrBackend(release);
   const redis = config.REDIS_URL ? connectRedis({ url: config.REDIS_URL, logger }) : undefined;
   redis?.onChange((up) => metrics.redisUp.set(up ? 1 : 0));

@@ -49,6 +49,7 @@ export class ModelRelease {
   #rollback: RollbackPolicy;
   #shadowsInFlight = 0;
   readonly #closing = new AbortController();
+  #closed: Promise<void> | undefined;
 
   constructor(private readonly options: ModelReleaseOptions) {
     const { file, metrics } = options;
@@ -281,9 +282,13 @@ export class ModelRelease {
     }));
   }
 
-  async close(): Promise<void> {
-    this.#closing.abort(new Error("shutting down"));
-    await Promise.all(this.versions.map((version) => version.chat.close()));
+  /** Stops shadow calls and closes every version's backend (once, however often it is called). */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing.abort(new Error("shutting down"));
+      await Promise.all(this.versions.map((version) => version.chat.close()));
+    })();
+    return this.#closed;
   }
 }
 

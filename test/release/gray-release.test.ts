@@ -209,6 +209,16 @@ describe("gray release between two model versions", () => {
       ]),
     );
 
+    // Ready while the stable version is; every version's replicas are reported.
+    const ready = await fetch(`${gw.url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { detail: unknown }).detail).toMatchObject({
+      versions: { v1: { role: "stable", ready: true }, v2: { role: "candidate", weight: 0, ready: true } },
+    });
+    stable.setHealthy(false);
+    expect((await fetch(`${gw.url}/ready`)).status).toBe(503);
+    stable.setHealthy(true);
+
     // /v1/ocr routes the same way, and its answer names the version's model.
     const ocr = await fetch(`${gw.url}/v1/ocr`, {
       method: "POST",
