@@ -28,6 +28,8 @@ export interface VersionOutcome {
   loop?: boolean;
 }
 
+const ROLLBACK_REASONS = ["error_rate", "loop_rate"] as const;
+
 /** The structural part of a version: what cannot change without a restart. */
 function structure(spec: VersionSpec, defaultProfile: string): string {
   return JSON.stringify([spec.name, spec.model, spec.profile ?? defaultProfile, spec.replicas]);
@@ -92,6 +94,11 @@ export class ModelRelease {
     for (const version of this.versions) {
       this.#byName.set(version.name, version);
       if (!this.#aliases.has(version.model)) this.#byName.set(version.model, version);
+      // Exported at 0 from the start, so `increase()` sees the first rollback (a series born at 1 shows none).
+      if (this.versions.length > 1) {
+        for (const reason of ROLLBACK_REASONS)
+          metrics.modelVersionRollbacks.inc({ model_version: version.name, reason }, 0);
+      }
       metrics.modelVersionErrorRate.set({ model_version: version.name }, 0);
       metrics.modelVersionLoopRate.set({ model_version: version.name }, 0);
     }
