@@ -126,7 +126,8 @@ export class ModelRelease {
    */
   choose(route: VersionRoute = {}): ModelVersion {
     if (route.pinned !== undefined && route.pinned !== "") {
-      const pinned = this.find(route.pinned);
+      const pinned =
+        this.find(route.pinned) ?? this.versions.find((version) => version.model === route.pinned);
       if (!pinned) {
         throw new NotFoundError(
           "unknown_model_version",
@@ -249,6 +250,13 @@ export class ModelRelease {
     }
     file.versions.forEach((spec, index) => {
       const version = this.versions[index] as ModelVersion;
+      // A promoted (or demoted) version, or a new window size, starts its rates afresh.
+      if (version.role !== spec.role || file.rollback.window !== this.#rollback.window) {
+        version.errors = new OutcomeWindow(file.rollback.window);
+        version.loops = new OutcomeWindow(file.rollback.window);
+        this.options.metrics.modelVersionErrorRate.set({ model_version: version.name }, 0);
+        this.options.metrics.modelVersionLoopRate.set({ model_version: version.name }, 0);
+      }
       version.role = spec.role;
       version.shadowPercent = spec.shadow_percent;
       if (version.rolledBack && spec.weight !== version.rolledBack.fileWeight) version.rolledBack = undefined;

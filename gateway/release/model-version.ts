@@ -34,8 +34,8 @@ export interface ModelVersion {
   readonly sampling: SamplingDefaults;
   /** Resolves every accepted model name to this version's served name. */
   readonly models: ModelNames;
-  readonly errors: OutcomeWindow;
-  readonly loops: OutcomeWindow;
+  errors: OutcomeWindow;
+  loops: OutcomeWindow;
 }
 
 /** What a request brings to the choice of a version. */
