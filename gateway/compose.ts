@@ -23,6 +23,12 @@ import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-met
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
+import { ModelRelease } from "./release/model-release.ts";
+import type { VersionBackends } from "./release/model-version.ts";
+import { releaseChatBackend } from "./release/release-chat-backend.ts";
+import { watchUpstreamsFile } from "./release/release-reloader.ts";
+import { readUpstreamsFile, singleVersionRelease, type VersionSpec } from "./release/upstreams-file.ts";
+import { VersionedOcrBackend } from "./release/versioned-ocr.ts";
 import {
   BUILTIN_PROMPTS_DIR,
   loadTaskRegistry,
@@ -32,28 +38,31 @@ import {
 import type { UpstreamObserver } from "./upstream/upstream-observer.ts";
 import { VllmClient } from "./upstream/vllm-client.ts";
 
-/** Upstream call metrics: duration by outcome, time to first token, tokens in and out. */
-function upstreamMetrics(metrics: GatewayMetrics, backend: string): UpstreamObserver {
+/** Upstream call metrics of one model version: duration by outcome, time to first token, tokens in and out. */
+function upstreamMetrics(metrics: GatewayMetrics, backend: string, version: string): UpstreamObserver {
   return {
-    finished: (outcome, seconds) => metrics.upstreamDuration.observe({ backend, outcome }, seconds),
-    firstChunk: (seconds) => metrics.timeToFirstToken.observe({ backend }, seconds),
+    finished: (outcome, seconds) =>
+      metrics.upstreamDuration.observe({ backend, outcome, model_version: version }, seconds),
+    firstChunk: (seconds) => metrics.timeToFirstToken.observe({ backend, model_version: version }, seconds),
     usage: (prompt, completion) => {
-      metrics.tokens.inc({ direction: "prompt", backend }, prompt);
-      metrics.tokens.inc({ direction: "completion", backend }, completion);
+      metrics.tokens.inc({ direction: "prompt", backend, model_version: version }, prompt);
+      metrics.tokens.inc({ direction: "completion", backend, model_version: version }, completion);
     },
   };
 }
 
-function vllmBackends(
+/** One model version's vLLM pool: its replicas, its served model name and its profile. */
+function vllmVersionBackends(
   config: GatewayConfig,
+  spec: VersionSpec,
   profile: ModelProfile,
   imageLimits: ImageLimits,
   metrics: GatewayMetrics,
   logger: Logger,
-): { chat: ChatBackend; ocr: OcrBackend } {
+): VersionBackends {
   const reachability = createReplicaReachabilityLog(logger, (url) => client.checkHealth(url));
   const client: VllmClient = new VllmClient({
-    urls: config.VLLM_URL,
+    urls: spec.replicas,
     apiKey: config.VLLM_API_KEY,
     connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
     keepAliveMs: config.UPSTREAM_KEEPALIVE_MS,
@@ -72,14 +81,14 @@ function vllmBackends(
       queueDepth: (depth) => metrics.queued.set(depth),
       rejected: () => metrics.queueRejections.inc(),
       health: (replica, healthy) => {
-        metrics.upstreamHealthy.set({ replica }, healthy ? 1 : 0);
+        metrics.upstreamHealthy.set({ replica, model_version: spec.name }, healthy ? 1 : 0);
         reachability.changed(replica, healthy);
       },
       retried: (reason) => metrics.retries.inc({ reason }),
     },
   });
   if (config.UPSTREAM_HEALTH_INTERVAL_MS > 0) client.startHealthChecks(config.UPSTREAM_HEALTH_INTERVAL_MS);
-  void reachability.checkAtStart(config.VLLM_URL);
+  void reachability.checkAtStart(spec.replicas);
   const deadlines = {
     firstTokenMs: config.UPSTREAM_FIRST_TOKEN_TIMEOUT_MS,
     idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
@@ -87,9 +96,9 @@ function vllmBackends(
   };
   const backend = new VllmBackend({
     client,
-    modelId: config.MODEL,
+    modelId: spec.model,
     deadlines,
-    observer: upstreamMetrics(metrics, "vllm"),
+    observer: upstreamMetrics(metrics, "vllm", spec.name),
     profile,
     structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
     imageLimits,
@@ -104,7 +113,47 @@ function vllmBackends(
       };
     },
   });
-  return { chat: backend, ocr: backend };
+  return { chat: backend, ocr: backend, sampling: { ...profile.sampling } };
+}
+
+/** The name of the one version of a gateway without `UPSTREAMS_FILE` (a single `VLLM_URL` pool or the engine). */
+export const DEFAULT_VERSION = "default";
+
+/**
+ * The model versions: those of `UPSTREAMS_FILE`, else the `VLLM_URL` pool, else the embedded engine, each as
+ * a release of one stable version.
+ */
+async function createRelease(
+  config: GatewayConfig,
+  tasks: TaskRegistry,
+  imageLimits: ImageLimits,
+  metrics: GatewayMetrics,
+  logger: Logger,
+): Promise<ModelRelease> {
+  const aliases = [config.MODEL, ...config.MODEL_ALIASES];
+  const common = { defaultProfile: config.MODEL_PROFILE, metrics, logger };
+  if (config.UPSTREAMS_FILE === undefined && config.VLLM_URL.length === 0) {
+    const embedded = await embeddedBackends(config, tasks, logger);
+    const sampling = { ...tasks.getProfile(config.MODEL_PROFILE).sampling };
+    return new ModelRelease({
+      ...common,
+      // The served name is the backend's own (`embedded:ppocr-v4` without vLLM): answers never claim a model
+      // that did not read them. MODEL stays accepted as an alias, so clients need no change when vLLM is added.
+      file: singleVersionRelease(DEFAULT_VERSION, embedded.chat.modelId, []),
+      aliases,
+      build: () => ({ ...embedded, sampling }),
+    });
+  }
+  const file = config.UPSTREAMS_FILE
+    ? readUpstreamsFile(config.UPSTREAMS_FILE)
+    : singleVersionRelease(DEFAULT_VERSION, config.MODEL, config.VLLM_URL);
+  return new ModelRelease({
+    ...common,
+    file,
+    aliases,
+    build: (spec, profile) =>
+      vllmVersionBackends(config, spec, tasks.getProfile(profile), imageLimits, metrics, logger),
+  });
 }
 
 async function embeddedBackends(
@@ -171,10 +220,9 @@ export async function buildDependencies(
     maxPixels: config.IMAGE_MAX_PIXELS,
   };
   const metrics = createGatewayMetrics();
-  const { chat, ocr } =
-    config.VLLM_URL.length > 0
-      ? vllmBackends(config, profile, imageLimits, metrics, logger)
-      : await embeddedBackends(config, tasks, logger);
+  const release = await createRelease(config, tasks, imageLimits, metrics, logger);
+  const chat = releaseChatBackend(release);
+  const ocr = new VersionedOcrBackend(release);
   const redis = config.REDIS_URL ? connectRedis({ url: config.REDIS_URL, logger }) : undefined;
   redis?.onChange((up) => metrics.redisUp.set(up ? 1 : 0));
   // Start with shared state when Redis answers soon; otherwise serve without it until it does.
@@ -192,9 +240,8 @@ export async function buildDependencies(
       allowedPrivateHosts: config.FETCH_ALLOWED_PRIVATE_HOSTS,
       acceptedTypes: /^(image\/|application\/pdf$|video\/)/,
     }),
-    // The served name is the backend's own (`embedded:ppocr-v4` without vLLM): answers never claim a model
-    // that did not read them. MODEL stays accepted as an alias, so clients need no change when vLLM is added.
-    models: new ModelNames(chat.modelId, [config.MODEL, ...config.MODEL_ALIASES]),
+    models: new ModelNames(release.stable.model, release.names),
+    release,
     authenticator: createAuth(config),
     pdf:
       config.PDF_RENDER_WORKERS > 0
@@ -217,15 +264,17 @@ export async function buildDependencies(
       metrics,
       context: {
         backend: ocr.name,
-        model: config.MODEL,
+        model: release.stable.model,
         profile,
         structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
       },
     }),
     redis,
-    sampling: { ...profile.sampling },
+    sampling: release.stable.sampling,
     metrics,
   };
+  if (config.UPSTREAMS_FILE && background)
+    deps.releaseReloader = watchUpstreamsFile(config.UPSTREAMS_FILE, release, logger);
   if (config.JOBS_ENABLED && background) {
     deps.jobs = await startJobs(deps);
     deps.batches = await startBatchRuntime(config, deps, metrics, logger);
@@ -237,7 +286,8 @@ export async function buildDependencies(
 export async function closeDependencies(deps: AppDependencies): Promise<void> {
   await deps.batches?.close();
   await deps.jobs?.close();
-  await deps.backend.close();
+  deps.releaseReloader?.close();
+  await deps.release.close();
   await deps.pdf.close();
   await deps.redis?.close();
   await deps.fetcher.close();

@@ -66,6 +66,9 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     await closeDependencies(deps);
     process.exit(0);
   };
+  // New weights without a restart: `kill -HUP` reads UPSTREAMS_FILE again (it is also watched).
+  const reloader = deps.releaseReloader;
+  if (reloader) process.on("SIGHUP", () => reloader.reload("SIGHUP"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }

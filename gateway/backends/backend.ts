@@ -22,6 +22,8 @@ export interface ChatCallContext {
   requestId: string;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
+  /** A copy sent to a shadow candidate for comparison (no client waits for it; it is not mirrored again). */
+  shadow?: boolean;
 }
 
 export interface ReadyStatus {

@@ -1,5 +1,8 @@
 import { chatRequestSchema } from "../chat/chat-request.ts";
-import { type ChatPreparationDependencies, prepareChatRequest } from "../chat/prepare-chat-request.ts";
+import {
+  type ChatPreparationDependencies,
+  prepareVersionedChatRequest,
+} from "../chat/prepare-chat-request.ts";
 import { BadRequestError, GatewayError, toErrorEnvelope } from "../errors.ts";
 import { validate } from "../http/parse-json-body.ts";
 import { documentUrl } from "../http/read-ocr-input.ts";
@@ -20,7 +23,7 @@ import type { BatchEndpoint } from "./batch-record.ts";
 
 export type BatchLineDependencies = OcrServiceDependencies &
   ChatPreparationDependencies &
-  Pick<AppDependencies, "backend">;
+  Pick<AppDependencies, "release">;
 
 /** A rendered archive file of a line (searchable PDF, ALTO, hOCR), to be kept as a file of the batch's owner. */
 export interface LineOutputFile {
@@ -127,8 +130,11 @@ function lineOutputObject(
 async function answerChat(deps: BatchLineDependencies, line: BatchLineRequest): Promise<Answer> {
   refuseStreaming(line.body);
   const request = validate({ ...(line.model ? { model: line.model } : {}), ...line.body }, chatRequestSchema);
-  const prepared = await prepareChatRequest(deps, request, line.signal);
-  const { response } = await deps.backend.chatCompletion(prepared, {
+  // The line's request id keeps each line on one version; the weights still split the lines.
+  const { version, request: prepared } = await prepareVersionedChatRequest(deps, request, line.signal, {
+    fallbackKey: line.requestId,
+  });
+  const { response } = await version.chat.chatCompletion(prepared, {
     requestId: line.requestId,
     signal: line.signal,
   });

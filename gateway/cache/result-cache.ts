@@ -76,11 +76,14 @@ export class ResultCache {
     document: string;
     task: TaskDefinition;
     options: TaskOptions;
+    /** The model version that reads the pages: versions never share answers. */
+    modelVersion?: string | undefined;
   }): PageCacheSession {
     const { store } = this;
     const { metrics } = this.options;
     const owner = this.ownerOf(input.policy.principal);
-    const task = taskFingerprint(input.task, input.options);
+    const task =
+      taskFingerprint(input.task, input.options) + (input.modelVersion ? `@${input.modelVersion}` : "");
     const keyOf = (page: PreparedPage) => pageKey({ owner, context: this.#context, task, page });
     const pending: Array<{ key: string; value: string }> = [];
     let hits = 0;

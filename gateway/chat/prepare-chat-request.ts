@@ -1,4 +1,5 @@
 import type { AppDependencies } from "../http/request-context.ts";
+import type { ModelVersion, VersionRoute } from "../release/model-version.ts";
 import { applyModelDefaults } from "./apply-model-defaults.ts";
 import type { ChatRequest } from "./chat-request.ts";
 import { assertChatSchemasSupported } from "./check-chat-schemas.ts";
@@ -34,4 +35,23 @@ export async function prepareChatRequest(
   await verifyChatImages(inlined, ocr.imageLimits);
   const resolved = { ...inlined, model };
   return config.APPLY_MODEL_DEFAULTS ? applyModelDefaults(resolved, sampling) : resolved;
+}
+
+/**
+ * Picks the model version that answers (see `ModelRelease.choose`) and prepares the request for it: its
+ * served model name and its profile's sampling defaults.
+ */
+export async function prepareVersionedChatRequest(
+  deps: ChatPreparationDependencies & Pick<AppDependencies, "release">,
+  request: ChatRequest,
+  signal: AbortSignal,
+  route: Omit<VersionRoute, "requested">,
+): Promise<{ version: ModelVersion; request: ChatRequest }> {
+  const version = deps.release.choose({ ...route, requested: request.model });
+  const prepared = await prepareChatRequest(
+    { ...deps, models: version.models, sampling: version.sampling },
+    request,
+    signal,
+  );
+  return { version, request: prepared };
 }

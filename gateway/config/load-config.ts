@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { readUpstreamsFile } from "../release/upstreams-file.ts";
 import { configSchema, type GatewayConfig } from "./schema.ts";
 
 export class ConfigError extends Error {
@@ -47,5 +48,22 @@ export function loadConfig(
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
+  checkUpstreamsFile(result.data);
   return Object.freeze(result.data);
+}
+
+/** `UPSTREAMS_FILE` replaces `VLLM_URL` (one of the two), and is read and validated now, like the rest. */
+function checkUpstreamsFile(config: GatewayConfig): void {
+  if (config.UPSTREAMS_FILE === undefined) return;
+  const where = "UPSTREAMS_FILE (--upstreams-file)";
+  if (config.VLLM_URL.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${where}: set either VLLM_URL (one pool) or UPSTREAMS_FILE (model versions), not both`,
+    );
+  }
+  try {
+    readUpstreamsFile(config.UPSTREAMS_FILE);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  ${where}: ${(error as Error).message}`);
+  }
 }

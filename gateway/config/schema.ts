@@ -83,6 +83,7 @@ export const configSchema = z.object({
   PORT: integer(8000),
   VLLM_URL: upstreamUrls,
   VLLM_API_KEY: optionalString,
+  UPSTREAMS_FILE: optionalString,
   MODEL: z.preprocess(emptyToUndefined, z.string().default("tencent/HunyuanOCR")),
   MODEL_ALIASES: list(["hunyuan-ocr", "hunyuanocr", "mistral-ocr-latest"]),
   MODEL_PROFILE: z.preprocess(emptyToUndefined, z.string().default("hunyuanocr-1.0")),

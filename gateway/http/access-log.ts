@@ -69,12 +69,23 @@ export function accessLog(
     }
     const matched = routePath(c, -1);
     const route = matched.includes("*") ? "unmatched" : matched;
-    metrics.requestDuration.observe({ route, backend }, (performance.now() - c.get("startedAt")) / 1000);
+    const labels = c.get("labels");
+    metrics.requestDuration.observe(
+      { route, backend, model_version: labels.modelVersion },
+      (performance.now() - c.get("startedAt")) / 1000,
+    );
     const record = (status: number) => {
       metrics.inFlight.dec();
       const seconds = (performance.now() - c.get("startedAt")) / 1000;
-      const task = c.get("labels").task;
-      metrics.requests.inc({ route, method: c.req.method, status, task, backend });
+      const { task, modelVersion } = labels;
+      metrics.requests.inc({
+        route,
+        method: c.req.method,
+        status,
+        task,
+        backend,
+        model_version: modelVersion,
+      });
       if (status === CLIENT_CLOSED_REQUEST) metrics.clientAborts.inc({ route });
       logger.info(
         {
@@ -83,6 +94,7 @@ export function accessLog(
           path: c.req.path,
           status,
           task: task || undefined,
+          modelVersion: modelVersion || undefined,
           ms: Math.round(seconds * 1000 * 10) / 10,
         },
         "request",

@@ -13,6 +13,8 @@ import type { JobsRuntime } from "../jobs/jobs-runtime.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { OcrBackend } from "../ocr/ocr-backend.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { ModelRelease } from "../release/model-release.ts";
+import type { ReleaseReloader } from "../release/release-reloader.ts";
 import type { TaskRegistry } from "../tasks/index.ts";
 
 /** Per-request values the middleware set for handlers (Hono `c.var`). */
@@ -21,8 +23,8 @@ export interface RequestVariables {
   startedAt: number;
   /** Who is calling (set by `requireAuth` on protected routes). */
   principal?: Principal;
-  /** Label values routes fill in for metrics and logs. */
-  labels: { task: string };
+  /** Label values routes fill in for metrics and logs (`modelVersion`: the model version that answered). */
+  labels: { task: string; modelVersion: string };
 }
 
 /** What `createApp` is given: everything is built by the entry point (or a test) and passed in. */
@@ -42,6 +44,10 @@ export interface AppDependencies {
   /** Shared state (rate limits, cache) when REDIS_URL is set; closed on shutdown. */
   redis?: RedisConnection | undefined;
   models: ModelNames;
+  /** The model versions and the gray release between them (one version without UPSTREAMS_FILE). */
+  release: ModelRelease;
+  /** Applies UPSTREAMS_FILE again when it changes (and on SIGHUP); only with UPSTREAMS_FILE. */
+  releaseReloader?: ReleaseReloader | undefined;
   sampling: SamplingDefaults;
   metrics: GatewayMetrics;
   logger: Logger;

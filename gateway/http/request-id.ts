@@ -11,7 +11,7 @@ export function requestId(): MiddlewareHandler<AppEnv> {
     const id = given !== undefined && SAFE_ID.test(given) ? given : randomUUID();
     c.set("requestId", id);
     c.set("startedAt", performance.now());
-    c.set("labels", { task: "" });
+    c.set("labels", { task: "", modelVersion: "" });
     c.header("x-request-id", id);
     await next();
   };

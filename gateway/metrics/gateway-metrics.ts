@@ -16,8 +16,8 @@ export function createGatewayMetrics() {
     registry,
     requests: new Counter({
       name: "ocr_gateway_requests_total",
-      help: "HTTP requests answered, by route, method, status, task and backend.",
-      labelNames: ["route", "method", "status", "task", "backend"] as const,
+      help: "HTTP requests answered, by route, method, status, task, backend and model version.",
+      labelNames: ["route", "method", "status", "task", "backend", "model_version"] as const,
       registers,
     }),
     clientAborts: new Counter({
@@ -34,8 +34,8 @@ export function createGatewayMetrics() {
     }),
     requestDuration: new Histogram({
       name: "ocr_gateway_request_duration_seconds",
-      help: "Time from request to response headers, by route and backend.",
-      labelNames: ["route", "backend"] as const,
+      help: "Time from request to response headers, by route, backend and model version.",
+      labelNames: ["route", "backend", "model_version"] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
@@ -49,14 +49,14 @@ export function createGatewayMetrics() {
     upstreamDuration: new Histogram({
       name: "ocr_gateway_upstream_duration_seconds",
       help: "Time of one upstream model call, from send to last byte.",
-      labelNames: ["backend", "outcome"] as const,
+      labelNames: ["backend", "outcome", "model_version"] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
     timeToFirstToken: new Histogram({
       name: "ocr_gateway_time_to_first_token_seconds",
       help: "Time from sending a streaming upstream request to its first chunk.",
-      labelNames: ["backend"] as const,
+      labelNames: ["backend", "model_version"] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     }),
@@ -70,13 +70,13 @@ export function createGatewayMetrics() {
     tokens: new Counter({
       name: "ocr_gateway_tokens_total",
       help: "Model tokens, by direction (prompt or completion).",
-      labelNames: ["direction", "backend"] as const,
+      labelNames: ["direction", "backend", "model_version"] as const,
       registers,
     }),
     pages: new Counter({
       name: "ocr_gateway_pages_total",
       help: "Pages (images, PDF pages, video frames) processed by /v1/ocr, by task, backend and outcome.",
-      labelNames: ["task", "backend", "outcome"] as const,
+      labelNames: ["task", "backend", "outcome", "model_version"] as const,
       registers,
     }),
     images: new Counter({
@@ -119,8 +119,45 @@ export function createGatewayMetrics() {
     }),
     upstreamHealthy: new Gauge({
       name: "ocr_gateway_upstream_healthy",
-      help: "1 when the replica is in rotation, 0 when ejected.",
-      labelNames: ["replica"] as const,
+      help: "1 when the replica is in rotation, 0 when ejected, by replica and the model version it serves.",
+      labelNames: ["replica", "model_version"] as const,
+      registers,
+    }),
+    modelVersionWeight: new Gauge({
+      name: "ocr_gateway_model_version_weight",
+      help: "Routing weight a model version has now (0 after a rollback), by version and role (stable, candidate).",
+      labelNames: ["model_version", "role"] as const,
+      registers,
+    }),
+    modelVersionRollbacks: new Counter({
+      name: "ocr_gateway_model_version_rollbacks_total",
+      help: "Automatic rollbacks of a candidate version (weight set to 0), by version and reason (error_rate, loop_rate).",
+      labelNames: ["model_version", "reason"] as const,
+      registers,
+    }),
+    modelVersionErrorRate: new Gauge({
+      name: "ocr_gateway_model_version_error_rate",
+      help: "Share of failed model calls among a version's recent outcomes (the rollback window).",
+      labelNames: ["model_version"] as const,
+      registers,
+    }),
+    modelVersionLoopRate: new Gauge({
+      name: "ocr_gateway_model_version_loop_rate",
+      help: "Share of answers with a repetition loop among a version's recent answers (the rollback window).",
+      labelNames: ["model_version"] as const,
+      registers,
+    }),
+    shadowRequests: new Counter({
+      name: "ocr_gateway_shadow_requests_total",
+      help: "Requests mirrored to a shadow candidate, by version and outcome (compared, failed, skipped_busy).",
+      labelNames: ["model_version", "outcome"] as const,
+      registers,
+    }),
+    shadowAgreement: new Histogram({
+      name: "ocr_gateway_shadow_agreement_ratio",
+      help: "Agreement of a shadow candidate's answer with the answer the client got (1 = identical), by version and kind (text: characters, fields: per key).",
+      labelNames: ["model_version", "kind"] as const,
+      buckets: [0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1],
       registers,
     }),
     jobs: new Gauge({

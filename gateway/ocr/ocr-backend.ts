@@ -1,4 +1,5 @@
 import type { ImageLimits } from "../images/image-limits.ts";
+import type { VersionRoute } from "../release/model-version.ts";
 import type { TaskDefinition } from "../tasks/index.ts";
 import type { PageResult, PreparedPage } from "./ocr-types.ts";
 
@@ -17,6 +18,8 @@ export interface TaskOptions {
 export interface PreparedTask {
   task: TaskDefinition;
   options: TaskOptions;
+  /** The model version that reads the pages, when the backend has versions (see `gateway/release`). */
+  modelVersion?: { name: string; model: string };
 }
 
 export interface PageContext {
@@ -26,6 +29,8 @@ export interface PageContext {
   onDelta: (text: string) => void;
   /** The page is read again (`reason` says why): text streamed so far for it is void. */
   onRetry?: (reason: string) => void;
+  /** A copy read by a shadow candidate to compare answers: no client waits for it, it is not mirrored again. */
+  shadow?: boolean;
 }
 
 /** What a backend does with a task: whether it runs it, and which request options it does not use. */
@@ -57,8 +62,11 @@ export interface OcrBackend {
   readonly imageLimits: ImageLimits;
   /** Reported per task by `/v1/tasks` (the web UI hides what does not apply) and used to pick MCP tools. */
   capabilities(task: TaskDefinition): TaskCapabilities;
-  /** Checks the task can run here and builds what it needs; throws 4xx/501 before any model time is spent. */
-  prepareTask(task: TaskDefinition, options: TaskOptions): PreparedTask;
+  /**
+   * Checks the task can run here and builds what it needs; throws 4xx/501 before any model time is spent.
+   * `route` picks the model version when there are several.
+   */
+  prepareTask(task: TaskDefinition, options: TaskOptions, route?: VersionRoute): PreparedTask;
   runPage(page: PreparedPage, task: PreparedTask, context: PageContext): Promise<PageResult>;
   /** What the backend's model slots are doing now (unknown: background work is not throttled by load). */
   load?(): BackendLoad;

@@ -7,6 +7,7 @@ import type { OpenPdfFn } from "../documents/pdf-render-pool.ts";
 import { decodeDataUrl, isDataUrl } from "../fetching/decode-data-url.ts";
 import type { RemoteFileFetcher } from "../fetching/fetch-remote-file.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import type { VersionRoute } from "../release/model-version.ts";
 import { choosePrompt, type TaskDefinition, type TaskRegistry } from "../tasks/index.ts";
 import type { OcrBackend, PreparedTask } from "./ocr-backend.ts";
 import type { OcrRequest } from "./ocr-request.ts";
@@ -49,6 +50,8 @@ export interface OcrJobInput {
   cache?: CachePolicy;
   /** The caller renders `output_format` pdf/alto/hocr from the answer (`/v1/ocr`, jobs, batch lines); elsewhere it is refused. */
   rendersArchiveFormats?: boolean;
+  /** Who asks and which model version they pin (`x-model-version`), to pick the version that reads. */
+  route?: Pick<VersionRoute, "owner" | "pinned">;
 }
 
 /** A document opened for a task, not yet read: every 4xx about the input has been thrown by now. */
@@ -66,6 +69,8 @@ export interface OcrJob {
   documentSha256?: string;
   /** After `run`: whether the pages came from the result cache; undefined when it was not used. */
   cacheOutcome(): CacheOutcome | undefined;
+  /** The model version that reads the pages. */
+  modelVersion?: string;
 }
 
 async function documentBytes(
@@ -111,12 +116,23 @@ export async function openOcrTask(deps: OcrServiceDependencies, input: OcrJobInp
   choosePrompt(task, tasks.getProfile(config.MODEL_PROFILE), request.language);
   checkOutputFormat(request, task, input.rendersArchiveFormats === true);
   const options = taskOptionsFrom(request, task);
-  const prepared = ocr.prepareTask(task, options);
+  // Without an owner (jobs, batch lines) the request id keeps one document on one version.
+  const prepared = ocr.prepareTask(task, options, {
+    ...input.route,
+    fallbackKey: input.requestId,
+    requested: request.model,
+  });
   const bytes = await documentBytes(deps, input.source, signal);
   const documentSha256 = deps.cache && input.cache ? sha256Hex(bytes) : undefined;
   const cache =
     deps.cache && input.cache && documentSha256
-      ? deps.cache.session({ policy: input.cache, document: documentSha256, task, options })
+      ? deps.cache.session({
+          policy: input.cache,
+          document: documentSha256,
+          task,
+          options,
+          modelVersion: prepared.modelVersion?.name,
+        })
       : undefined;
   const document = await openDocument(bytes, {
     limits: ocr.imageLimits,
@@ -160,7 +176,7 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
         throw invalidModelOutput(failed[0].error.message);
       return buildOcrResponse({
         requestId,
-        model: models.served,
+        model: prepared.modelVersion?.model ?? models.served,
         task: task.name,
         backend: ocr.name,
         structured: task.structuredOutput,
@@ -180,5 +196,6 @@ export async function prepareOcrJob(deps: OcrServiceDependencies, input: OcrJobI
     close: () => document.close(),
     ...(documentSha256 ? { documentSha256 } : {}),
     cacheOutcome: () => cache?.outcome(),
+    ...(prepared.modelVersion ? { modelVersion: prepared.modelVersion.name } : {}),
   };
 }

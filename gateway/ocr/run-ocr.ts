@@ -62,7 +62,12 @@ export async function runOcr(options: RunOcrOptions): Promise<PageResult[]> {
         }));
       if (!cached) options.pageCache?.remember(page, result);
       if (warnings.length > 0) result.warnings = [...warnings, ...result.warnings];
-      metrics.pages.inc({ task: task.task.name, backend: backend.name, outcome: result.finish_reason });
+      metrics.pages.inc({
+        task: task.task.name,
+        backend: backend.name,
+        outcome: result.finish_reason,
+        model_version: task.modelVersion?.name ?? "",
+      });
       emit({ event: "page.done", data: result });
       return result;
     },

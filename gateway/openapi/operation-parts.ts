@@ -18,6 +18,16 @@ export interface PathContext {
 }
 
 export const schemaRef = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+/** `x-model-version`: pins the model version that answers (gray release, UPSTREAMS_FILE). */
+export const modelVersionParameter = {
+  name: "x-model-version",
+  in: "header",
+  required: false,
+  description:
+    "The model version to answer with (its name or served model name, see `GET /v1/models`); without it the version goes by weight, sticky per API key. Unknown: 404 `unknown_model_version`. The answer's `x-model-version` header names the version that answered.",
+  schema: { type: "string" },
+};
 export const requestIdHeader = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
 
 /** A JSON response with the request id header. */

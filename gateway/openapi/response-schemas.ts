@@ -81,12 +81,38 @@ export function responseSchemas(): Record<string, JsonSchema> {
         parent: nullable("string"),
         max_model_len: { type: "integer" },
         backend: { type: "string" },
+        model_version: {
+          type: "string",
+          description:
+            "With UPSTREAMS_FILE: the model version this name pins (its name or served model name).",
+        },
       },
       required: ["id", "object", "created", "owned_by"],
     },
     ModelList: {
       type: "object",
-      properties: { object: { const: "list" }, data: { type: "array", items: ref("Model") } },
+      properties: {
+        object: { const: "list" },
+        data: { type: "array", items: ref("Model") },
+        versions: {
+          type: "array",
+          description:
+            "With UPSTREAMS_FILE: every model version, its role and the weight routing uses now (0 after a rollback).",
+          items: {
+            type: "object",
+            properties: {
+              name: { type: "string" },
+              model: { type: "string", description: "The served model name." },
+              profile: { type: "string" },
+              role: { enum: ["stable", "candidate"] },
+              weight: { type: "number" },
+              shadow_percent: { type: "number" },
+              rolled_back: { type: "string", description: "Why it was rolled back (error_rate, loop_rate)." },
+            },
+            required: ["name", "model", "profile", "role", "weight", "shadow_percent"],
+          },
+        },
+      },
       required: ["object", "data"],
     },
     TaskList: {

@@ -5,6 +5,7 @@ import { clientSignal } from "../http/client-signal.ts";
 import { ocrEventStream } from "../http/ocr-event-stream.ts";
 import { readOcrInput } from "../http/read-ocr-input.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
+import { versionRoute } from "../http/version-route.ts";
 import { prepareOcrJob } from "../ocr/ocr-service.ts";
 import { archiveFileName, describeArchiveFormat, isArchiveFormat } from "../output-formats/output-format.ts";
 import { renderArchiveFormat } from "../output-formats/render-archive-format.ts";
@@ -40,8 +41,13 @@ export function ocrRoute(deps: AppDependencies) {
       },
       cache: cachePolicyFrom(c.req.header("cache-control"), c.get("principal")),
       rendersArchiveFormats: true,
+      route: versionRoute(c),
     });
     c.header("x-ocr-backend", ocr.name);
+    if (job.modelVersion) {
+      c.get("labels").modelVersion = job.modelVersion;
+      c.header("x-model-version", job.modelVersion);
+    }
     if (job.documentSha256) c.header("x-document-sha256", job.documentSha256);
     if (request.stream === true) {
       const stream = ocrEventStream(job.run, abort, (error) => {

@@ -15,7 +15,7 @@ import {
 } from "./markdown-examples.ts";
 
 const run = promisify(execFile);
-const DOCUMENTS = ["README.md", "docs/agents.md", "docs/deployment.md"];
+const DOCUMENTS = ["README.md", "docs/agents.md", "docs/deployment.md", "docs/gray-release.md"];
 
 /** Commands of the docs this test does not run, each with the reason (and where it is covered instead). */
 const NOT_RUN: Array<[RegExp, string]> = [
@@ -48,6 +48,14 @@ const NOT_RUN: Array<[RegExp, string]> = [
     "a batch run; test/cli/batch/ runs the same command on generated archives",
   ],
   [/ocrjob_…/, "needs the id a job answered with; test/routes/ocr-jobs.test.ts runs every job route"],
+  [
+    /^UPSTREAMS_FILE=\S+ npm start\b|x-model-version: v2|jq -c '\.versions\[\]'/,
+    "needs two model versions; test/release/gray-release.test.ts starts a gateway on two emulators and pins, lists and routes the same way",
+  ],
+  [
+    /^kill -HUP\b/,
+    "signals a running gateway; test/release/sighup.test.ts sends SIGHUP to a gateway process",
+  ],
 ];
 /** Examples that show the default set-up, with no VLLM_URL: they run against the embedded engine. */
 const EMBEDDED = [/-F file=@examples\/receipt\.jpg \| jq -r \.text$/];

@@ -44,7 +44,7 @@ describe("fault tolerance with two replicas", () => {
     expect(stormy.chatRequests.length).toBeLessThanOrEqual(3);
     const stormyHealth = await metricValue(
       gw,
-      new RegExp(`^ocr_gateway_upstream_healthy\\{replica="${stormy.url}"\\}`),
+      new RegExp(`^ocr_gateway_upstream_healthy\\{replica="${stormy.url}"[,}]`),
     );
     expect(stormyHealth).toBe(0);
     expect(

@@ -50,7 +50,7 @@ async function twoReplicas(env: Record<string, string> = {}) {
 }
 
 const healthy = (gw: Parameters<typeof metricValue>[0], replica: VllmEmulator) =>
-  metricValue(gw, new RegExp(`^ocr_gateway_upstream_healthy\\{replica="${replica.url}"\\}`));
+  metricValue(gw, new RegExp(`^ocr_gateway_upstream_healthy\\{replica="${replica.url}"[,}]`));
 
 function postOcr(url: string, stream = false): Promise<Response> {
   const form = new FormData();

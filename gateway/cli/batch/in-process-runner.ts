@@ -11,11 +11,17 @@ import type { OcrRunner } from "./ocr-runner.ts";
  */
 function startingConcurrency(deps: AppDependencies): number {
   const { config } = deps;
+  const replicas = vllmReplicas(deps);
   const capacity =
-    config.VLLM_URL.length > 0
-      ? config.VLLM_URL.length * config.UPSTREAM_MAX_CONCURRENCY
+    replicas > 0
+      ? replicas * config.UPSTREAM_MAX_CONCURRENCY
       : config.EMBEDDED_WORKERS + config.EMBEDDED_MAX_QUEUE;
   return Math.min(capacity + Math.max(2, Math.ceil(capacity / 4)), 64);
+}
+
+/** vLLM replicas of every model version (`VLLM_URL` or `UPSTREAMS_FILE`); 0 for the embedded engine. */
+function vllmReplicas(deps: AppDependencies): number {
+  return deps.release.versions.reduce((sum, version) => sum + version.spec.replicas.length, 0);
 }
 
 /**
@@ -26,7 +32,7 @@ function startingConcurrency(deps: AppDependencies): number {
 export function createInProcessRunner(deps: AppDependencies): OcrRunner {
   const runId = `batch-${process.pid.toString(36)}-${Date.now().toString(36)}`;
   let sequence = 0;
-  const replicas = deps.config.VLLM_URL.length;
+  const replicas = vllmReplicas(deps);
   return {
     description:
       replicas > 0

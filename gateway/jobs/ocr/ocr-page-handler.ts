@@ -46,7 +46,7 @@ export function ocrPageHandler(
     name: deps.ocr.name,
     imageLimits: deps.ocr.imageLimits,
     capabilities: (task) => deps.ocr.capabilities(task),
-    prepareTask: (task, options) => deps.ocr.prepareTask(task, options),
+    prepareTask: (task, options, route) => deps.ocr.prepareTask(task, options, route),
     async runPage(page, task, context) {
       const release = await slots.acquire(context.signal);
       try {

@@ -3,6 +3,7 @@ import {
   INPUT_ERRORS,
   json,
   jsonOrEventStream,
+  modelVersionParameter,
   type PathContext,
   type PathItems,
   schemaRef,
@@ -28,6 +29,7 @@ export function ocrPaths({ secured, authErrors }: PathContext): PathItems {
     "/v1/ocr": {
       post: secured({
         operationId: "createOcr",
+        parameters: [modelVersionParameter],
         tags: ["OCR"],
         summary: "Read a document with a task (text, document, fields, translate, spotting, …)",
         description:

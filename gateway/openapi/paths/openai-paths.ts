@@ -3,6 +3,7 @@ import {
   INPUT_ERRORS,
   json,
   jsonOrEventStream,
+  modelVersionParameter,
   type PathContext,
   type PathItems,
   schemaRef,
@@ -15,6 +16,7 @@ export function openAiPaths({ secured, authErrors }: PathContext): PathItems {
     "/v1/chat/completions": {
       post: secured({
         operationId: "createChatCompletion",
+        parameters: [modelVersionParameter],
         tags: ["OpenAI"],
         summary: "OpenAI chat completions with image messages",
         description:

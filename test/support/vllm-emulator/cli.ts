@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { VllmEmulator } from "./index.ts";
-import type { EmulatorOptions } from "./types.ts";
+import type { ChatRequestBody, EmulatorOptions, ScriptedAnswer } from "./types.ts";
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -26,6 +26,8 @@ function optionsFromArgs(args: string[]): EmulatorOptions {
       version: { type: "string" },
       "served-model-name": { type: "string" },
       model: { type: "string" },
+      answer: { type: "string" },
+      "fail-status": { type: "string" },
     },
     strict: true,
   });
@@ -48,7 +50,33 @@ function optionsFromArgs(args: string[]): EmulatorOptions {
   return options;
 }
 
-const emulator = await VllmEmulator.start(optionsFromArgs(process.argv.slice(2)));
+/**
+ * `--answer TEXT`: every chat request gets this text (two instances that answer differently, for a gray
+ * release); `--fail-status N`: every chat request gets this HTTP error, in vLLM's error shape (a failing one).
+ */
+function answerFromArgs(args: string[]): ((request: ChatRequestBody) => ScriptedAnswer) | undefined {
+  const { values } = parseArgs({
+    args,
+    options: { answer: { type: "string" }, "fail-status": { type: "string" } },
+    strict: false,
+  });
+  const status = positiveNumber("fail-status", values["fail-status"] as string | undefined);
+  if (status !== undefined) {
+    return () => ({
+      httpError: {
+        status,
+        body: { error: { message: "emulated failure", type: "InternalServerError", code: status } },
+      },
+    });
+  }
+  const text = values.answer;
+  return typeof text === "string" ? () => ({ text }) : undefined;
+}
+
+const args = process.argv.slice(2);
+const emulator = await VllmEmulator.start(optionsFromArgs(args));
+const answer = answerFromArgs(args);
+if (answer) emulator.setDefaultAnswer(answer);
 console.log(`vLLM emulator listening on ${emulator.url}`);
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
