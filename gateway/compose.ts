@@ -14,12 +14,14 @@ import type { GatewayConfig } from "./config/schema.ts";
 import { PdfRenderPool } from "./documents/pdf-render-pool.ts";
 import { openPdf } from "./documents/render-pdf-pages.ts";
 import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.ts";
+import { createPageOrienter } from "./engines/orientation/create-page-orienter.ts";
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
 import type { ImageLimits } from "./images/image-limits.ts";
 import { startJobs } from "./jobs/jobs-runtime.ts";
 import { createReplicaReachabilityLog } from "./logging/replica-reachability-log.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { type AutoRotateHooks, withAutoRotation } from "./ocr/auto-rotate-backend.ts";
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
@@ -130,6 +132,20 @@ async function embeddedBackends(
   };
 }
 
+/** Times each page's orientation detection; logs why it failed, once per distinct reason (pages carry a warning). */
+function autoRotateHooks(metrics: GatewayMetrics, logger: Logger): AutoRotateHooks {
+  let lastReason: string | undefined;
+  return {
+    detected: (_rotation, seconds) => metrics.preprocessDuration.observe({ kind: "orientation" }, seconds),
+    failed: (error) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (reason === lastReason) return;
+      lastReason = reason;
+      logger.warn({ err: error }, "page orientation detection failed; pages are read as sent");
+    },
+  };
+}
+
 function createAuth(config: GatewayConfig) {
   const keys = [
     ...hashPlainKeys(config.API_KEYS),
@@ -171,10 +187,14 @@ export async function buildDependencies(
     maxPixels: config.IMAGE_MAX_PIXELS,
   };
   const metrics = createGatewayMetrics();
-  const { chat, ocr } =
+  const { chat, ocr: reader } =
     config.VLLM_URL.length > 0
       ? vllmBackends(config, profile, imageLimits, metrics, logger)
       : await embeddedBackends(config, tasks, logger);
+  const orienter = config.AUTO_ROTATE
+    ? createPageOrienter({ workers: config.AUTO_ROTATE_WORKERS })
+    : undefined;
+  const ocr = orienter ? withAutoRotation(reader, orienter, autoRotateHooks(metrics, logger)) : reader;
   const redis = config.REDIS_URL ? connectRedis({ url: config.REDIS_URL, logger }) : undefined;
   redis?.onChange((up) => metrics.redisUp.set(up ? 1 : 0));
   // Start with shared state when Redis answers soon; otherwise serve without it until it does.
@@ -220,9 +240,11 @@ export async function buildDependencies(
         model: config.MODEL,
         profile,
         structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
+        autoRotate: config.AUTO_ROTATE,
       },
     }),
     redis,
+    orienter,
     sampling: { ...profile.sampling },
     metrics,
   };
@@ -238,6 +260,7 @@ export async function closeDependencies(deps: AppDependencies): Promise<void> {
   await deps.batches?.close();
   await deps.jobs?.close();
   await deps.backend.close();
+  await deps.orienter?.close();
   await deps.pdf.close();
   await deps.redis?.close();
   await deps.fetcher.close();
