@@ -1,3 +1,4 @@
+import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSroieSample } from "../../gateway/eval/sroie-dataset.ts";
@@ -104,6 +105,33 @@ describe("auto-rotation before HunyuanOCR (vLLM)", () => {
     },
     120_000,
   );
+
+  it("turns the sideways page of a PDF, and only that one", async () => {
+    const pdf = await PDFDocument.create();
+    const upright = readReceipt("000");
+    const sideways = await sharp(upright).rotate(90).jpeg({ quality: 90 }).toBuffer();
+    for (const image of [upright, sideways]) {
+      const embedded = await pdf.embedJpg(image);
+      const page = pdf.addPage([embedded.width, embedded.height]);
+      page.drawImage(embedded, { x: 0, y: 0, width: embedded.width, height: embedded.height });
+    }
+    const response = await postOcrForm(
+      bed.gateway.url,
+      { bytes: Buffer.from(await pdf.save()), name: "mixed.pdf", type: "application/pdf" },
+      { task: "text" },
+    );
+    const body = (await response.json()) as { pages: Page[] };
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    expect(body.pages.map((page) => page.rotation)).toEqual([0, 270]);
+    expect(body.pages[1]?.dimensions.width).toBeGreaterThan(body.pages[1]?.dimensions.height ?? 0);
+    // Both pages reached the model standing up.
+    const received = await Promise.all(
+      upstreamBodies(bed.emulator)
+        .slice(-2)
+        .map((request) => sentImage(request)),
+    );
+    for (const image of received) expect(image.height).toBeGreaterThan(image.width);
+  }, 120_000);
 
   it("does not turn a phone photo twice: EXIF orientation first, then nothing left to do", async () => {
     const answer = await ocr(await exifRotatedReceipt("000"), "text");

@@ -37,6 +37,12 @@ describe("page orienter (PP-OCR detector + direction classifier)", () => {
     120_000,
   );
 
+  it("reads a greyscale scan (one-channel PNG, as the gateway prepares grey pages)", async () => {
+    const grey = await sharp(readReceipt("009")).rotate(270).toColourspace("b-w").png().toBuffer();
+    expect((await sharp(grey).metadata()).channels).toBe(1);
+    expect((await orienter.detect(grey)).rotation).toBe(90);
+  }, 60_000);
+
   it("leaves pages with no text as they are, without an error", async () => {
     const blank = await sharp({ create: { width: 800, height: 1100, channels: 3, background: "#ffffff" } })
       .png()
