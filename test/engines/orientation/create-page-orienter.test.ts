@@ -37,6 +37,16 @@ describe("page orienter (PP-OCR detector + direction classifier)", () => {
     120_000,
   );
 
+  it("looks closer at a large page with little text: a small receipt in the middle of an A4 scan", async () => {
+    const a4 = await sharp({ create: { width: 3000, height: 4200, channels: 3, background: "#ffffff" } })
+      .composite([{ input: readReceipt("000"), left: 1200, top: 1500 }])
+      .jpeg()
+      .toBuffer();
+    // Turned, then prepared as the gateway prepares pages for vLLM (longest side 2048).
+    const sent = await sharp(a4).rotate(90).resize(2048, 2048, { fit: "inside" }).jpeg().toBuffer();
+    expect((await orienter.detect(sent)).rotation).toBe(270);
+  }, 120_000);
+
   it("reads a greyscale scan (one-channel PNG, as the gateway prepares grey pages)", async () => {
     const grey = await sharp(readReceipt("009")).rotate(270).toColourspace("b-w").png().toBuffer();
     expect((await sharp(grey).metadata()).channels).toBe(1);
