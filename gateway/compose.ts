@@ -256,7 +256,7 @@ export async function buildDependencies(
         model: config.MODEL,
         profile,
         structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
-        autoRotate: config.AUTO_ROTATE,
+        autoRotate: orienter !== undefined,
       },
     }),
     redis,
