@@ -14,12 +14,18 @@ import type { GatewayConfig } from "./config/schema.ts";
 import { PdfRenderPool } from "./documents/pdf-render-pool.ts";
 import { openPdf } from "./documents/render-pdf-pages.ts";
 import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.ts";
+import {
+  createPageOrienter,
+  missingOrientationPackages,
+  type PageOrienter,
+} from "./engines/orientation/create-page-orienter.ts";
 import { createRemoteFileFetcher } from "./fetching/fetch-remote-file.ts";
 import type { AppDependencies } from "./http/request-context.ts";
 import type { ImageLimits } from "./images/image-limits.ts";
 import { startJobs } from "./jobs/jobs-runtime.ts";
 import { createReplicaReachabilityLog } from "./logging/replica-reachability-log.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { type AutoRotateHooks, withAutoRotation } from "./ocr/auto-rotate-backend.ts";
 import { EmbeddedOcrBackend } from "./ocr/embedded-ocr-backend.ts";
 import type { OcrBackend } from "./ocr/ocr-backend.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
@@ -179,6 +185,34 @@ async function embeddedBackends(
   };
 }
 
+/** The page orienter `AUTO_ROTATE` asks for; none, with one warning, when its packages are not installed. */
+function startOrienter(config: GatewayConfig, logger: Logger): PageOrienter | undefined {
+  if (!config.AUTO_ROTATE) return undefined;
+  const missing = missingOrientationPackages();
+  if (missing.length > 0) {
+    logger.warn(
+      { missing },
+      "AUTO_ROTATE is on but its models are not installed (an install without the embedded engine): pages are read as sent",
+    );
+    return undefined;
+  }
+  return createPageOrienter({ workers: config.AUTO_ROTATE_WORKERS });
+}
+
+/** Times each page's orientation detection; logs why it failed, once per distinct reason (pages carry a warning). */
+function autoRotateHooks(metrics: GatewayMetrics, logger: Logger): AutoRotateHooks {
+  let lastReason: string | undefined;
+  return {
+    detected: (_rotation, seconds) => metrics.preprocessDuration.observe({ kind: "orientation" }, seconds),
+    failed: (error) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (reason === lastReason) return;
+      lastReason = reason;
+      logger.warn({ err: error }, "page orientation detection failed; pages are read as sent");
+    },
+  };
+}
+
 function createAuth(config: GatewayConfig) {
   const keys = [
     ...hashPlainKeys(config.API_KEYS),
@@ -222,7 +256,9 @@ export async function buildDependencies(
   const metrics = createGatewayMetrics();
   const release = await createRelease(config, tasks, imageLimits, metrics, logger);
   const chat = releaseChatBackend(release);
-  const ocr = new VersionedOcrBackend(release);
+  const reader = new VersionedOcrBackend(release);
+  const orienter = startOrienter(config, logger);
+  const ocr = orienter ? withAutoRotation(reader, orienter, autoRotateHooks(metrics, logger)) : reader;
   const redis = config.REDIS_URL ? connectRedis({ url: config.REDIS_URL, logger }) : undefined;
   redis?.onChange((up) => metrics.redisUp.set(up ? 1 : 0));
   // Start with shared state when Redis answers soon; otherwise serve without it until it does.
@@ -267,9 +303,11 @@ export async function buildDependencies(
         model: release.stable.model,
         profile,
         structuredOutputMode: config.STRUCTURED_OUTPUT_MODE,
+        autoRotate: orienter !== undefined,
       },
     }),
     redis,
+    orienter,
     sampling: release.stable.sampling,
     metrics,
   };
@@ -288,6 +326,7 @@ export async function closeDependencies(deps: AppDependencies): Promise<void> {
   await deps.jobs?.close();
   deps.releaseReloader?.close();
   await deps.release.close();
+  await deps.orienter?.close();
   await deps.pdf.close();
   await deps.redis?.close();
   await deps.fetcher.close();

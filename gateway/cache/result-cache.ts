@@ -25,6 +25,8 @@ export interface AnswerContext {
   /** The model profile (prompts fallback chain, sampling, repetition settings). */
   profile: unknown;
   structuredOutputMode: string;
+  /** Pages are turned upright before reading (`AUTO_ROTATE`): answers differ, so entries must too. */
+  autoRotate?: boolean;
 }
 
 /** One request's use of the cache: looks pages up, keeps the good answers until `commit`. */

@@ -128,6 +128,14 @@ export const configSchema = z.object({
   EMBEDDED_INTRA_OP_THREADS: integer(2, 1),
   EMBEDDED_MAX_QUEUE: integer(16, 0),
   EMBEDDED_MAX_LONG_SIDE: integer(1600, 320),
+  AUTO_ROTATE: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["on", "off", "true", "false", "1", "0"])
+      .default("on")
+      .transform((value) => value === "on" || value === "true" || value === "1"),
+  ),
+  AUTO_ROTATE_WORKERS: integer(1, 1),
   WEB_UI: flag(true),
   WEB_UI_PATH: z.preprocess(
     emptyToUndefined,

@@ -8,6 +8,7 @@ import type { SamplingDefaults } from "../chat/apply-model-defaults.ts";
 import type { ModelNames } from "../chat/model-names.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import type { OpenPdfFn } from "../documents/pdf-render-pool.ts";
+import type { PageOrienter } from "../engines/orientation/create-page-orienter.ts";
 import type { RemoteFileFetcher } from "../fetching/fetch-remote-file.ts";
 import type { JobsRuntime } from "../jobs/jobs-runtime.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
@@ -51,6 +52,8 @@ export interface AppDependencies {
   sampling: SamplingDefaults;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Page orientation workers (`AUTO_ROTATE=on`, started on the first page); closed on shutdown. */
+  orienter?: PageOrienter | undefined;
   /** Durable async jobs (store, worker); undefined with `JOBS_ENABLED=false`. */
   jobs?: JobsRuntime | undefined;
   /** Files, batches and webhooks ; undefined with `JOBS_ENABLED=false`. */

@@ -43,6 +43,13 @@ export const ocrPageSchema = z
       .describe("Field extraction: this page's."),
     lines: z.array(z.string()).optional().describe("Subtitles: one entry per line."),
     confidence: z.number().optional().describe("Embedded engine: mean line confidence, 0–1."),
+    rotation: z
+      .union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)])
+      .optional()
+      .describe(
+        "Degrees the page was turned clockwise to be read upright (`AUTO_ROTATE=on`); boxes, polygons and " +
+          "figure regions are still in pixels of the page as sent.",
+      ),
     finish_reason: z.enum(["stop", "length", "repetition", "error"]),
     retried: z.boolean(),
     warnings: z.array(z.string()),

@@ -1,4 +1,5 @@
 import type { NormalizedImage } from "../images/normalize-image.ts";
+import type { PageRotation } from "../images/page-rotation.ts";
 
 /** Where a document's bytes are: already here (upload), or to be decoded/fetched from a URL. */
 export type DocumentSource =
@@ -46,6 +47,8 @@ export interface PageResult {
   fields?: Record<string, unknown> | null;
   lines?: string[];
   confidence?: number;
+  /** Clockwise turn applied to read the page upright (`AUTO_ROTATE`); boxes stay in the sent page's pixels. */
+  rotation?: PageRotation;
   finish_reason: PageFinish;
   /** True when the page was retried (loop, truncation or invalid structured output). */
   retried: boolean;

@@ -54,7 +54,9 @@ export function renderAltoXml(document: ArchiveDocument): string {
     );
     layout.blocks.forEach((block, blockIndex) => {
       const blockId = `${pageId}_B${blockIndex + 1}`;
-      out.push(`        <TextBlock ID="${blockId}" ${position(block.box)}>`);
+      // ROTATION: degrees counter-clockwise the block's text runs at (ALTO's BlockType attribute).
+      const rotation = layout.textAngle === 0 ? "" : ` ROTATION="${layout.textAngle}"`;
+      out.push(`        <TextBlock ID="${blockId}" ${position(block.box)}${rotation}>`);
       block.lines.forEach((line, lineIndex) => {
         const lineId = `${blockId}_L${lineIndex + 1}`;
         out.push(`          <TextLine ID="${lineId}" ${position(line.box)}>`);

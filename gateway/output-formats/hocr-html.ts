@@ -49,13 +49,16 @@ export function renderHocr(document: ArchiveDocument): string {
       );
       block.lines.forEach((line, lineIndex) => {
         const lineId = `${id}_${lineIndex + 1}`;
-        const height = px(line.box.y2 - line.box.y1);
+        // x_size is the text's height: across the line, whichever way it runs on the page.
+        const turned = layout.textAngle === 90 || layout.textAngle === 270;
+        const height = px(turned ? line.box.x2 - line.box.x1 : line.box.y2 - line.box.y1);
+        const angle = layout.textAngle === 0 ? "" : `; textangle ${layout.textAngle}`;
         const words = line.words.map(
           (word, wordIndex) =>
             `<span class="ocrx_word" id="word_${lineId}_${wordIndex + 1}" title="${bbox(word.box)}${wconf(word.confidence)}">${escapeXml(word.text)}</span>`,
         );
         out.push(
-          `        <span class="ocr_line" id="line_${lineId}" title="${bbox(line.box)}; baseline 0 0; x_size ${height}${wconf(line.confidence)}">${words.join(" ")}</span>`,
+          `        <span class="ocr_line" id="line_${lineId}" title="${bbox(line.box)}${angle}; baseline 0 0; x_size ${height}${wconf(line.confidence)}">${words.join(" ")}</span>`,
         );
       });
       out.push("      </p>", "    </div>");

@@ -1,3 +1,4 @@
+import { type PageRotation, rotatedSize, toSentBox, toUprightPoint } from "../images/page-rotation.ts";
 import type { PageBox, PageResult } from "../ocr/ocr-types.ts";
 
 export interface LayoutBox {
@@ -32,6 +33,11 @@ export interface PageLayout {
   height: number;
   dpi: number;
   blocks: LayoutBlock[];
+  /**
+   * Degrees counter-clockwise the text runs at on the page: the page's `rotation` (the clockwise turn that made
+   * it upright). Words are split along the text, whichever way it runs.
+   */
+  textAngle: PageRotation;
 }
 
 // Wide (CJK, full-width) characters take about twice the advance of a Latin letter.
@@ -102,16 +108,61 @@ function groupIntoBlocks(lines: LayoutLine[]): LayoutBlock[] {
   return blocks.map((members) => ({ box: union(members.map((line) => line.box)), lines: members }));
 }
 
-/** The layout of one answered page: its spotted lines (empty without boxes), split into words and blocks. */
-export function pageLayout(page: PageResult): PageLayout {
+/**
+ * The layout of one answered page as it reads upright (the page turned by its `rotation`, with that frame's
+ * size): lines split into words along the text and grouped into blocks. For a page read as sent it is
+ * `pageLayout`'s. `toSent` maps its points back onto the page as sent.
+ */
+export function uprightPageLayout(page: PageResult): {
+  layout: PageLayout;
+  toSent: (box: LayoutBox) => LayoutBox;
+} {
+  const rotation = page.rotation ?? 0;
+  const sent = page.dimensions;
+  const upright = rotatedSize(sent, rotation);
+  const toUpright = (box: LayoutBox): LayoutBox => {
+    const [ax, ay] = toUprightPoint([box.x1, box.y1], rotation, sent);
+    const [bx, by] = toUprightPoint([box.x2, box.y2], rotation, sent);
+    return { x1: Math.min(ax, bx), y1: Math.min(ay, by), x2: Math.max(ax, bx), y2: Math.max(ay, by) };
+  };
   const lines: LayoutLine[] = (page.boxes ?? [])
     .filter((box) => box.text.trim().length > 0 && box.box.x2 > box.box.x1 && box.box.y2 > box.box.y1)
-    .map((box) => ({
-      text: box.text.trim(),
-      box: { ...box.box },
-      ...(box.confidence != null ? { confidence: box.confidence } : {}),
-      words: estimateWordBoxes(box),
-    }));
-  const { width, height, dpi } = page.dimensions;
-  return { index: page.index, width, height, dpi, blocks: groupIntoBlocks(lines) };
+    .map((box) => {
+      const line = { ...box, box: toUpright(box.box) };
+      return {
+        text: box.text.trim(),
+        box: line.box,
+        ...(box.confidence != null ? { confidence: box.confidence } : {}),
+        words: estimateWordBoxes(line),
+      };
+    });
+  return {
+    layout: {
+      index: page.index,
+      ...upright,
+      dpi: sent.dpi,
+      blocks: groupIntoBlocks(lines),
+      textAngle: rotation,
+    },
+    toSent: (box) => toSentBox(box, rotation, upright),
+  };
+}
+
+/**
+ * The layout of one answered page: its spotted lines (empty without boxes), split into words and blocks, in
+ * pixels of the page as sent (on a page read turned, the boxes of text running up or down the page).
+ */
+export function pageLayout(page: PageResult): PageLayout {
+  const { layout, toSent } = uprightPageLayout(page);
+  const { width, height } = page.dimensions;
+  if (layout.textAngle === 0) return layout;
+  const blocks = layout.blocks.map((block) => ({
+    box: toSent(block.box),
+    lines: block.lines.map((line) => ({
+      ...line,
+      box: toSent(line.box),
+      words: line.words.map((word) => ({ ...word, box: toSent(word.box) })),
+    })),
+  }));
+  return { ...layout, width, height, blocks };
 }

@@ -6,7 +6,7 @@ import type { ImageLimits } from "../images/image-limits.ts";
 import { readImageSource } from "../images/image-source.ts";
 import type { PageResult } from "../ocr/ocr-types.ts";
 import type { ArchiveDocument } from "./archive-document.ts";
-import { pageLayout } from "./page-layout.ts";
+import { uprightPageLayout } from "./page-layout.ts";
 import { drawInvisibleWords } from "./pdf-text-layer.ts";
 import { writeArchivalMetadata } from "./pdfa-metadata.ts";
 import { imagePageMapping, type PixelMapping, pdfPageMapping } from "./pixel-mapping.ts";
@@ -128,8 +128,14 @@ export async function buildSearchablePdf(
     throw unsupportedInput();
   }
   for (const { page, mapping, result } of pages) {
-    const words = pageLayout(result).blocks.flatMap((block) => block.lines.flatMap((line) => line.words));
-    await drawInvisibleWords(page, words, mapping, fonts);
+    // Words laid out upright and mapped onto the page point by point, so text read turned is written turned.
+    const { layout, toSent } = uprightPageLayout(result);
+    const words = layout.blocks.flatMap((block) => block.lines.flatMap((line) => line.words));
+    const fromUpright: PixelMapping = (x, y) => {
+      const { x1, y1 } = toSent({ x1: x, y1: y, x2: x, y2: y });
+      return mapping(x1, y1);
+    };
+    await drawInvisibleWords(page, words, layout.textAngle === 0 ? mapping : fromUpright, fonts);
   }
   await writeArchivalMetadata(output, {
     title: document.name ?? "OCR result",

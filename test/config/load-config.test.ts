@@ -45,6 +45,17 @@ describe("loadConfig", () => {
     expect(() => loadConfig({}, ["--prot", "1"])).toThrow(/Known flags: .*--port/);
   });
 
+  it("turns auto-rotation on by default; AUTO_ROTATE=off or --auto-rotate off turns it off", () => {
+    expect(loadConfig({})).toMatchObject({ AUTO_ROTATE: true, AUTO_ROTATE_WORKERS: 1 });
+    expect(loadConfig({ AUTO_ROTATE: "off" }).AUTO_ROTATE).toBe(false);
+    expect(loadConfig({}, ["--auto-rotate", "off", "--auto-rotate-workers", "2"])).toMatchObject({
+      AUTO_ROTATE: false,
+      AUTO_ROTATE_WORKERS: 2,
+    });
+    expect(() => loadConfig({ AUTO_ROTATE: "maybe" })).toThrow(/AUTO_ROTATE \(--auto-rotate\)/);
+    expect(() => loadConfig({ AUTO_ROTATE_WORKERS: "0" })).toThrow(/AUTO_ROTATE_WORKERS/);
+  });
+
   it("reads the cache and Redis settings: on by default, CACHE=off, a redis:// URL only", () => {
     expect(loadConfig({})).toMatchObject({
       CACHE: true,

@@ -24,6 +24,8 @@ beforeAll(async () => {
     UPSTREAM_HEALTH_INTERVAL_MS: "0",
     WEB_UI: "false",
     LOG_LEVEL: "silent",
+    // OCR pages then carry `rotation`, so the contract is checked with it.
+    AUTO_ROTATE: "on",
   });
 });
 afterAll(async () => {

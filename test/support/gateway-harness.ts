@@ -23,6 +23,8 @@ export interface RunningGateway {
 /**
  * Starts the real gateway on 127.0.0.1:0 with the given settings (as environment variables). The result cache
  * is off unless `env` turns it on: tests send the same receipt again and again and expect it read each time.
+ * Auto-rotation is off too unless `env` turns it on (`test/routes/auto-rotate.test.ts` does): it would load its
+ * models in every gateway and add a detection to every page of every test.
  */
 export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
   // Each gateway gets its own embedded job store unless the test chose one.
@@ -30,6 +32,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
   const config = loadConfig({
     LOG_LEVEL: "debug",
     CACHE: "off",
+    AUTO_ROTATE: "off",
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...env,
   });
