@@ -1,0 +1,158 @@
+import type { RecognizedSegment } from "../engines/ocr-engine.ts";
+import { byReadingPosition, fragmentOf, type LineFragment, median, right } from "./line-fragments.ts";
+
+/** A column has at least this many lines on each side of its gutter. */
+const MIN_LINES_PER_COLUMN = 3;
+/** Each column is at least this share of the text's width (a receipt's amounts are not a column). */
+const MIN_COLUMN_SHARE = 0.25;
+/** A column's lines fill most of its width: the median line is at least this share of it. */
+const MIN_COLUMN_FILL = 0.6;
+/** Lines across the gutter (titles, full-width paragraphs, footers) may be at most this share of all lines. */
+const MAX_CROSSING_SHARE = 0.2;
+/** A gutter is at least this many text heights wide. */
+const MIN_GUTTER_HEIGHTS = 0.5;
+/**
+ * Prose lines are one box each (word spaces are narrow); table rows are cells with wide gaps. At least this
+ * share of each column's lines has no gap inside as wide as half the gutter.
+ */
+const MIN_SOLID_SHARE = 0.75;
+
+interface Gutter {
+  left: number;
+  right: number;
+}
+
+type Side = "left" | "right" | "crossing";
+
+function sideOf(segment: RecognizedSegment, gutter: Gutter): Side {
+  if (right(segment.box) <= gutter.left) return "left";
+  if (segment.box.x >= gutter.right) return "right";
+  return "crossing";
+}
+
+interface Split {
+  crossing: LineFragment[];
+  left: LineFragment[];
+  right: LineFragment[];
+}
+
+function split(fragments: readonly LineFragment[], gutter: Gutter): Split {
+  const result: Split = { crossing: [], left: [], right: [] };
+  for (const fragment of fragments) {
+    const sides = fragment.segments.map((segment) => sideOf(segment, gutter));
+    if (sides.includes("crossing")) {
+      result.crossing.push(fragment);
+      continue;
+    }
+    const left = fragment.segments.filter((_, index) => sides[index] === "left");
+    const rightSegments = fragment.segments.filter((_, index) => sides[index] === "right");
+    if (left.length > 0) result.left.push(fragmentOf(left));
+    if (rightSegments.length > 0) result.right.push(fragmentOf(rightSegments));
+  }
+  return result;
+}
+
+function widestInnerGap(fragment: LineFragment): number {
+  let widest = 0;
+  for (let index = 1; index < fragment.segments.length; index++) {
+    const previous = fragment.segments[index - 1] as RecognizedSegment;
+    const current = fragment.segments[index] as RecognizedSegment;
+    widest = Math.max(widest, current.box.x - right(previous.box));
+  }
+  return widest;
+}
+
+function isTextColumn(lines: readonly LineFragment[], width: number, gutterWidth: number): boolean {
+  if (lines.length < MIN_LINES_PER_COLUMN || width <= 0) return false;
+  if (median(lines.map((line) => line.box.width)) < MIN_COLUMN_FILL * width) return false;
+  const solid = lines.filter((line) => widestInnerGap(line) < gutterWidth / 2).length;
+  return solid >= MIN_SOLID_SHARE * lines.length;
+}
+
+function isColumnGutter(fragments: readonly LineFragment[], gutter: Gutter, textWidth: number): boolean {
+  const { left, right: rightLines } = split(fragments, gutter);
+  const leftWidth = gutter.left - Math.min(...left.map((line) => line.box.x));
+  const rightWidth = Math.max(...rightLines.map((line) => right(line.box))) - gutter.right;
+  const gutterWidth = gutter.right - gutter.left;
+  return (
+    leftWidth >= MIN_COLUMN_SHARE * textWidth &&
+    rightWidth >= MIN_COLUMN_SHARE * textWidth &&
+    isTextColumn(left, leftWidth, gutterWidth) &&
+    isTextColumn(rightLines, rightWidth, gutterWidth)
+  );
+}
+
+/**
+ * The vertical whitespace between two text columns: the widest x-range that at most a few lines cross (a
+ * title above the columns may) with a column of prose on either side.
+ */
+function findGutter(fragments: readonly LineFragment[]): Gutter | undefined {
+  if (fragments.length < 2 * MIN_LINES_PER_COLUMN) return undefined;
+  const segments = fragments.flatMap((fragment) => fragment.segments);
+  const minX = Math.floor(Math.min(...segments.map((s) => s.box.x)));
+  const maxX = Math.ceil(Math.max(...segments.map((s) => right(s.box))));
+  const textWidth = maxX - minX;
+  if (textWidth <= 0) return undefined;
+  // Coverage of each pixel column by segments, from a difference array.
+  const coverage = new Int32Array(textWidth + 1);
+  for (const segment of segments) {
+    coverage[Math.floor(segment.box.x) - minX] = (coverage[Math.floor(segment.box.x) - minX] ?? 0) + 1;
+    const end = Math.ceil(right(segment.box)) - minX;
+    coverage[end] = (coverage[end] ?? 0) - 1;
+  }
+  const maxCrossing = Math.floor(MAX_CROSSING_SHARE * fragments.length);
+  const minWidth = Math.max(2, MIN_GUTTER_HEIGHTS * median(fragments.map((f) => f.height)));
+  const candidates: Gutter[] = [];
+  let covering = 0;
+  let runStart = -1;
+  for (let x = 0; x < textWidth; x++) {
+    covering += coverage[x] ?? 0;
+    if (covering <= maxCrossing) {
+      if (runStart < 0) runStart = x;
+    } else if (runStart >= 0) {
+      if (runStart > 0 && x - runStart >= minWidth)
+        candidates.push({ left: minX + runStart, right: minX + x });
+      runStart = -1;
+    }
+  }
+  candidates.sort((a, b) => b.right - b.left - (a.right - a.left));
+  return candidates.find((gutter) => isColumnGutter(fragments, gutter, textWidth));
+}
+
+/**
+ * Splits a page's lines into flows in reading order: each column of a multi-column section top to bottom,
+ * left column first, with lines that cross the gutter (a title, a full-width paragraph) as flows of their own
+ * between sections. Columns are found recursively, so three columns work too. A page without a column gutter
+ * is one flow, top to bottom.
+ */
+export function columnFlows(fragments: readonly LineFragment[]): LineFragment[][] {
+  const ordered = [...fragments].sort(byReadingPosition);
+  const gutter = findGutter(ordered);
+  if (gutter === undefined) return ordered.length > 0 ? [ordered] : [];
+  const flows: LineFragment[][] = [];
+  let columns: LineFragment[] = [];
+  let spanning: LineFragment[] = [];
+  const flushColumns = () => {
+    if (columns.length === 0) return;
+    const { left, right: rightLines } = split(columns, gutter);
+    flows.push(...columnFlows(left), ...columnFlows(rightLines));
+    columns = [];
+  };
+  const flushSpanning = () => {
+    if (spanning.length > 0) flows.push(spanning);
+    spanning = [];
+  };
+  for (const fragment of ordered) {
+    const crossing = fragment.segments.some((segment) => sideOf(segment, gutter) === "crossing");
+    if (crossing) {
+      flushColumns();
+      spanning.push(fragment);
+    } else {
+      flushSpanning();
+      columns.push(fragment);
+    }
+  }
+  flushColumns();
+  flushSpanning();
+  return flows;
+}
