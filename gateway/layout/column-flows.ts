@@ -69,8 +69,14 @@ function isTextColumn(lines: readonly LineFragment[], width: number, gutterWidth
   return solid >= MIN_SOLID_SHARE * lines.length;
 }
 
-function isColumnGutter(fragments: readonly LineFragment[], gutter: Gutter, textWidth: number): boolean {
-  const { left, right: rightLines } = split(fragments, gutter);
+function isColumnGutter(
+  fragments: readonly LineFragment[],
+  gutter: Gutter,
+  textWidth: number,
+  maxCrossing: number,
+): boolean {
+  const { crossing, left, right: rightLines } = split(fragments, gutter);
+  if (crossing.length > maxCrossing) return false;
   const leftWidth = gutter.left - Math.min(...left.map((line) => line.box.x));
   const rightWidth = Math.max(...rightLines.map((line) => right(line.box))) - gutter.right;
   const gutterWidth = gutter.right - gutter.left;
@@ -102,21 +108,48 @@ function findGutter(fragments: readonly LineFragment[]): Gutter | undefined {
   }
   const maxCrossing = Math.floor(MAX_CROSSING_SHARE * fragments.length);
   const minWidth = Math.max(2, MIN_GUTTER_HEIGHTS * median(fragments.map((f) => f.height)));
-  const candidates: Gutter[] = [];
+  const covered = new Int32Array(textWidth);
   let covering = 0;
-  let runStart = -1;
   for (let x = 0; x < textWidth; x++) {
     covering += coverage[x] ?? 0;
-    if (covering <= maxCrossing) {
-      if (runStart < 0) runStart = x;
-    } else if (runStart >= 0) {
-      if (runStart > 0 && x - runStart >= minWidth)
-        candidates.push({ left: minX + runStart, right: minX + x });
-      runStart = -1;
-    }
+    covered[x] = covering;
   }
+  const candidates = lowCoverageRuns(covered, maxCrossing, minWidth);
   candidates.sort((a, b) => b.right - b.left - (a.right - a.left));
-  return candidates.find((gutter) => isColumnGutter(fragments, gutter, textWidth));
+  return candidates
+    .map((run) => ({ left: minX + run.left, right: minX + run.right }))
+    .find((gutter) => isColumnGutter(fragments, gutter, textWidth, maxCrossing));
+}
+
+/**
+ * Inner x-ranges (text on both sides) where at most `maxCrossing` segments lie, each narrowed to its least
+ * covered part: the ragged ends of the lines beside a gutter are covered by few lines, not by none.
+ */
+function lowCoverageRuns(covered: Int32Array, maxCrossing: number, minWidth: number): Gutter[] {
+  const runs: Gutter[] = [];
+  let start = -1;
+  for (let x = 0; x <= covered.length; x++) {
+    const low = x < covered.length && (covered[x] ?? 0) <= maxCrossing;
+    if (low && start < 0) start = x;
+    if (low || start < 0) continue;
+    if (start > 0 && x < covered.length) {
+      const least = Math.min(...covered.subarray(start, x));
+      let best: Gutter | undefined;
+      let from = -1;
+      for (let inner = start; inner <= x; inner++) {
+        const atLeast = inner < x && covered[inner] === least;
+        if (atLeast && from < 0) from = inner;
+        if (!atLeast && from >= 0) {
+          if (best === undefined || inner - from > best.right - best.left)
+            best = { left: from, right: inner };
+          from = -1;
+        }
+      }
+      if (best !== undefined && best.right - best.left >= minWidth) runs.push(best);
+    }
+    start = -1;
+  }
+  return runs;
 }
 
 /**

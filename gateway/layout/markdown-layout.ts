@@ -27,10 +27,13 @@ export interface MarkdownLayout {
  * the gap between boxes, so that detectors that pad their boxes give the same answer.
  */
 const PARAGRAPH_PITCH_RATIO = 1.45;
-/** Text height over the page's median height that makes a line a heading, largest first. */
+/**
+ * Box height over the page's median that makes a line a heading, largest first. Detector boxes grow slower
+ * than the type: 30 pt over 12 pt text measured 1.86 with PP-OCR.
+ */
 const HEADING_LEVELS = [
-  { ratio: 2, level: 1 },
-  { ratio: 1.45, level: 2 },
+  { ratio: 1.7, level: 1 },
+  { ratio: 1.35, level: 2 },
 ] as const;
 const MAX_HEADING_CHARS = 100;
 /** A gap between a line's boxes this many text heights wide separates table cells, not words. */
