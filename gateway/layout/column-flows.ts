@@ -52,39 +52,60 @@ function split(fragments: readonly LineFragment[], gutter: Gutter): Split {
   return result;
 }
 
-function widestInnerGap(fragment: LineFragment): number {
+/** The widest gap inside a line, not counting gaps that hold another gutter (columns, not table cells). */
+function widestInnerGap(fragment: LineFragment, gutters: readonly Gutter[]): number {
   let widest = 0;
   for (let index = 1; index < fragment.segments.length; index++) {
-    const previous = fragment.segments[index - 1] as RecognizedSegment;
-    const current = fragment.segments[index] as RecognizedSegment;
-    widest = Math.max(widest, current.box.x - right(previous.box));
+    const gapLeft = right((fragment.segments[index - 1] as RecognizedSegment).box);
+    const gapRight = (fragment.segments[index] as RecognizedSegment).box.x;
+    if (gutters.some((gutter) => gutter.left >= gapLeft && gutter.right <= gapRight)) continue;
+    widest = Math.max(widest, gapRight - gapLeft);
   }
   return widest;
 }
 
-function isTextColumn(lines: readonly LineFragment[], width: number, gutterWidth: number): boolean {
+function isTextColumn(
+  lines: readonly LineFragment[],
+  width: number,
+  gutterWidth: number,
+  gutters: readonly Gutter[],
+): boolean {
   if (lines.length < MIN_LINES_PER_COLUMN || width <= 0) return false;
   if (median(lines.map((line) => line.box.width)) < MIN_COLUMN_FILL * width) return false;
-  const solid = lines.filter((line) => widestInnerGap(line) < gutterWidth / 2).length;
+  const solid = lines.filter((line) => widestInnerGap(line, gutters) < gutterWidth / 2).length;
   return solid >= MIN_SOLID_SHARE * lines.length;
 }
 
+interface TextExtent {
+  left: number;
+  right: number;
+  maxCrossing: number;
+}
+
+/**
+ * Whether `gutter` separates two columns: few lines cross it, and the column on either side (up to the next
+ * gutter, so that three columns pass and the cells of a four-column table do not) is a fair share of the
+ * text's width and holds lines of prose that fill it.
+ */
 function isColumnGutter(
   fragments: readonly LineFragment[],
   gutter: Gutter,
-  textWidth: number,
-  maxCrossing: number,
+  gutters: readonly Gutter[],
+  extent: TextExtent,
 ): boolean {
   const { crossing, left, right: rightLines } = split(fragments, gutter);
-  if (crossing.length > maxCrossing) return false;
+  if (crossing.length > extent.maxCrossing) return false;
+  const index = gutters.indexOf(gutter);
+  const textWidth = extent.right - extent.left;
+  const leftColumn = gutter.left - (gutters[index - 1]?.right ?? extent.left);
+  const rightColumn = (gutters[index + 1]?.left ?? extent.right) - gutter.right;
+  if (Math.min(leftColumn, rightColumn) < MIN_COLUMN_SHARE * textWidth) return false;
   const leftWidth = gutter.left - Math.min(...left.map((line) => line.box.x));
   const rightWidth = Math.max(...rightLines.map((line) => right(line.box))) - gutter.right;
   const gutterWidth = gutter.right - gutter.left;
   return (
-    leftWidth >= MIN_COLUMN_SHARE * textWidth &&
-    rightWidth >= MIN_COLUMN_SHARE * textWidth &&
-    isTextColumn(left, leftWidth, gutterWidth) &&
-    isTextColumn(rightLines, rightWidth, gutterWidth)
+    isTextColumn(left, leftWidth, gutterWidth, gutters) &&
+    isTextColumn(rightLines, rightWidth, gutterWidth, gutters)
   );
 }
 
@@ -93,8 +114,9 @@ function isColumnGutter(
  * title above the columns may) with a column of prose on either side.
  */
 function findGutter(fragments: readonly LineFragment[]): Gutter | undefined {
-  if (fragments.length < 2 * MIN_LINES_PER_COLUMN) return undefined;
   const segments = fragments.flatMap((fragment) => fragment.segments);
+  // Rows of side-by-side columns are one line each here: count their boxes.
+  if (segments.length < 2 * MIN_LINES_PER_COLUMN) return undefined;
   const minX = Math.floor(Math.min(...segments.map((s) => s.box.x)));
   const maxX = Math.ceil(Math.max(...segments.map((s) => right(s.box))));
   const textWidth = maxX - minX;
@@ -114,11 +136,13 @@ function findGutter(fragments: readonly LineFragment[]): Gutter | undefined {
     covering += coverage[x] ?? 0;
     covered[x] = covering;
   }
-  const candidates = lowCoverageRuns(covered, maxCrossing, minWidth);
-  candidates.sort((a, b) => b.right - b.left - (a.right - a.left));
-  return candidates
-    .map((run) => ({ left: minX + run.left, right: minX + run.right }))
-    .find((gutter) => isColumnGutter(fragments, gutter, textWidth, maxCrossing));
+  const gutters = lowCoverageRuns(covered, maxCrossing, minWidth).map((run) => ({
+    left: minX + run.left,
+    right: minX + run.right,
+  }));
+  const extent = { left: minX, right: maxX, maxCrossing };
+  const widestFirst = [...gutters].sort((a, b) => b.right - b.left - (a.right - a.left));
+  return widestFirst.find((gutter) => isColumnGutter(fragments, gutter, gutters, extent));
 }
 
 /**

@@ -68,6 +68,19 @@ describe("markdownFromLines", () => {
     expect(laidOut[8]?.box.x).toBe(530);
   });
 
+  it("reads three columns left to right", () => {
+    const lines = groupIntoLines([
+      ...column("West", 20, 100, [5], 0).map((s) => ({ ...s, box: { ...s.box, width: s.box.width * 0.7 } })),
+      ...column("Middle", 340, 100, [5], 0).map((s) => ({
+        ...s,
+        box: { ...s.box, width: s.box.width * 0.7 },
+      })),
+      ...column("East", 660, 100, [5], 0).map((s) => ({ ...s, box: { ...s.box, width: s.box.width * 0.7 } })),
+    ]);
+    const { markdown } = markdownFromLines(lines);
+    expect(markdown.split("\n\n").map((block) => block.split(" ")[0])).toEqual(["West", "Middle", "East"]);
+  });
+
   it("gives the same Markdown when the detector pads its boxes", () => {
     const plain = markdownFromLines(groupIntoLines(twoColumnPage(0))).markdown;
     const padded = markdownFromLines(groupIntoLines(twoColumnPage(0.4), 1 / 1.8)).markdown;
