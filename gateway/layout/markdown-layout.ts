@@ -36,6 +36,8 @@ const HEADING_LEVELS = [
   { ratio: 1.35, level: 2 },
 ] as const;
 const MAX_HEADING_CHARS = 100;
+/** A heading's characters are at least this much wider than the page's median. */
+const HEADING_MIN_CHAR_RATIO = 1.2;
 /** A gap between a line's boxes this many text heights wide separates table cells, not words. */
 const CELL_GAP_HEIGHTS = 0.8;
 /** Lines of a prose paragraph (all but its last) reach at least this share of its widest line. */
@@ -96,6 +98,9 @@ function widestGap(fragment: LineFragment): number {
 function headingLevel(fragment: LineFragment, page: PageMetrics): number {
   const text = fragmentText(fragment);
   if (text.length > MAX_HEADING_CHARS || (text.match(/\p{L}/gu)?.length ?? 0) < 2) return 0;
+  // Larger type is wider too; a box as tall but with body-sized characters holds two lines read as one.
+  const charWidth = fragment.box.width / displayWidth(text);
+  if (charWidth < HEADING_MIN_CHAR_RATIO * page.charWidth) return 0;
   const ratio = fragment.height / page.height;
   return HEADING_LEVELS.find((heading) => ratio >= heading.ratio)?.level ?? 0;
 }

@@ -99,6 +99,15 @@ describe("markdownFromLines", () => {
     );
   });
 
+  it("does not take a box over two lines (tall, with body-sized characters) for a heading", () => {
+    const lines = groupIntoLines([
+      segment("Item one of the list", 50, 100, 200),
+      segment("Two lines read as one by the detector", 50, 128, 370, 44),
+      segment("Item three of the list", 50, 184, 220),
+    ]);
+    expect(markdownFromLines(lines).markdown).not.toContain("#");
+  });
+
   it("keeps table-like rows as aligned text lines, not columns, and the amounts in one text column", () => {
     const items = ["Coffee", "Bagel with cream cheese", "Orange juice", "Muffin", "Tea"];
     const segments = items.flatMap((item, row) => [
