@@ -17,13 +17,32 @@ const tableFormat = z
   .default("html")
   .describe("How tables appear: html (keeps merged cells) or markdown pipe tables.");
 
-/** The pages' text, each page under a `[page N]` line (0-based, as `pages` counts) when there are several. */
+/** Lines read with a confidence below this are named to the calling model (as the web UI marks them). */
+const LOW_CONFIDENCE = 0.6;
+/** At most this many of a page's low-confidence lines are named; the rest are counted. */
+const MAX_NAMED_LINES = 10;
+
+/** A note naming the lines of a page the backend was unsure of, or "" when there are none. */
+function lowConfidenceNote(page: OcrResponse["pages"][number]): string {
+  const low = (page.text_lines ?? []).filter((line) => line.confidence < LOW_CONFIDENCE);
+  if (low.length === 0) return "";
+  const named = low
+    .slice(0, MAX_NAMED_LINES)
+    .map((line) => `${JSON.stringify(line.text)} (${Math.round(line.confidence * 100)}%)`);
+  if (low.length > MAX_NAMED_LINES) named.push(`and ${low.length - MAX_NAMED_LINES} more`);
+  return `\n\n[read with low confidence (below ${LOW_CONFIDENCE * 100}%): ${named.join(", ")}]`;
+}
+
+/**
+ * The pages' text, each page under a `[page N]` line (0-based, as `pages` counts) when there are several, and
+ * followed by the lines it was read with low confidence, if any (the scores are in `structuredContent`).
+ */
 function pagesText(response: OcrResponse): string {
   const pages = response.pages;
   const text =
     pages.length === 1
-      ? (pages[0]?.text ?? "")
-      : pages.map((page) => `[page ${page.index}]\n${page.text}`).join("\n\n");
+      ? `${pages[0]?.text ?? ""}${pages[0] ? lowConfidenceNote(pages[0]) : ""}`
+      : pages.map((page) => `[page ${page.index}]\n${page.text}${lowConfidenceNote(page)}`).join("\n\n");
   return text.trim() === "" ? "(no text found)" : text;
 }
 
@@ -69,7 +88,8 @@ const parseDocument = defineOcrTool({
   title: "Parse document to Markdown",
   description:
     "Converts a document page (paper, report, slide, form) to Markdown: headings, lists, tables (HTML or " +
-    "Markdown), formulas as LaTeX, in reading order; headers and footers left out.",
+    "Markdown), formulas as LaTeX, in reading order; headers and footers left out. On the CPU engine: " +
+    "headings, paragraphs and columns from the page layout, tables as aligned text.",
   task: "document",
   shape: { table_format: tableFormat, prompt_language: promptLanguage },
   options: (args) => ({ table_format: args.table_format, language: args.prompt_language }),
@@ -96,7 +116,8 @@ const spotText = defineOcrTool({
   title: "Find text with positions",
   description:
     "Finds each line of text in an image or PDF with its bounding box, in pixels of the original page " +
-    "(x1, y1 top-left; x2, y2 bottom-right). Returns JSON: one entry per page with its lines.",
+    "(x1, y1 top-left; x2, y2 bottom-right). Returns JSON: one entry per page with its lines, each with " +
+    "its confidence (0–1) when the backend reports one.",
   task: "spotting",
   shape: { prompt_language: promptLanguage },
   options: (args) => ({ language: args.prompt_language }),
@@ -106,7 +127,12 @@ const spotText = defineOcrTool({
         page: page.index,
         width: page.dimensions.width,
         height: page.dimensions.height,
-        lines: (page.boxes ?? []).map(({ text, box }) => ({ text, box: [box.x1, box.y1, box.x2, box.y2] })),
+        ...(page.confidence != null ? { confidence: page.confidence } : {}),
+        lines: (page.boxes ?? []).map(({ text, box, confidence }) => ({
+          text,
+          box: [box.x1, box.y1, box.x2, box.y2],
+          ...(confidence != null ? { confidence } : {}),
+        })),
       })),
     ),
 });

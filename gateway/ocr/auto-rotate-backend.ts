@@ -52,6 +52,7 @@ export function withAutoRotation(
     imageLimits: backend.imageLimits,
     capabilities: (task) => backend.capabilities(task),
     prepareTask: (task, options, route) => backend.prepareTask(task, options, route),
+    ...(backend.assertServes ? { assertServes: backend.assertServes.bind(backend) } : {}),
     ...(backend.load ? { load: backend.load.bind(backend) } : {}),
     async runPage(page, task, context): Promise<PageResult> {
       const { rotation, warnings } = await detect(page, context.signal);

@@ -63,10 +63,15 @@ export interface OcrBackend {
   /** Reported per task by `/v1/tasks` (the web UI hides what does not apply) and used to pick MCP tools. */
   capabilities(task: TaskDefinition): TaskCapabilities;
   /**
-   * Checks the task can run here and builds what it needs; throws 4xx/501 before any model time is spent.
+   * Checks the task's options and builds what it needs; throws 4xx before any model time is spent.
    * `route` picks the model version when there are several.
    */
   prepareTask(task: TaskDefinition, options: TaskOptions, route?: VersionRoute): PreparedTask;
+  /**
+   * Throws the 501 for a task this backend cannot run (`capabilities(task).available` false). Called once the
+   * request and its document passed every check, so a caller's mistake gets its own 4xx first.
+   */
+  assertServes?(task: TaskDefinition): void;
   runPage(page: PreparedPage, task: PreparedTask, context: PageContext): Promise<PageResult>;
   /** What the backend's model slots are doing now (unknown: background work is not throttled by load). */
   load?(): BackendLoad;

@@ -7,11 +7,22 @@ const usage = z.object({
   total_tokens: z.number().int().optional(),
 });
 
+const pixelBox = z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() });
+const confidence = z.number().min(0).max(1);
+
 const pageBox = z.object({
   text: z.string(),
-  box: z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() }),
+  box: pixelBox,
   polygon: z.array(z.array(z.number())).optional(),
-  confidence: z.number().optional(),
+  confidence: confidence.optional().describe("0–1, as for `text_lines`."),
+});
+
+const textLine = z.object({
+  text: z.string(),
+  confidence: confidence.describe(
+    "0–1: the engine's score (embedded) or the geometric mean of the line's token probabilities (vLLM).",
+  ),
+  box: pixelBox.optional().describe("Embedded engine: the line's box in pixels of the original page."),
 });
 
 const pageImage = z.object({
@@ -42,7 +53,17 @@ export const ocrPageSchema = z
       .optional()
       .describe("Field extraction: this page's."),
     lines: z.array(z.string()).optional().describe("Subtitles: one entry per line."),
-    confidence: z.number().optional().describe("Embedded engine: mean line confidence, 0–1."),
+    text_lines: z
+      .array(textLine)
+      .optional()
+      .describe(
+        "The answer's lines in reading order, each with its confidence (embedded engine: also its box). Absent when the backend reported no scores.",
+      ),
+    confidence: confidence
+      .optional()
+      .describe(
+        "0–1: the embedded engine's mean line score, or the geometric mean of all the answer's token probabilities (vLLM). Absent when the backend reported no scores.",
+      ),
     rotation: z
       .union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)])
       .optional()

@@ -144,6 +144,12 @@ export async function openOcrTask(deps: OcrServiceDependencies, input: OcrJobInp
     signal,
     openPdf: deps.pdf.open,
   });
+  try {
+    ocr.assertServes?.(task);
+  } catch (error) {
+    await document.close();
+    throw error;
+  }
   return { task, prepared, document, bytes, documentSha256, cache };
 }
 

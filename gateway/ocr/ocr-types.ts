@@ -23,6 +23,15 @@ export interface PageBox {
   confidence?: number;
 }
 
+/** One line of a page's answer with how sure the reader was of it. */
+export interface TextLine {
+  text: string;
+  /** 0–1: the engine's score (embedded), or the geometric mean of the line's token probabilities (vLLM). */
+  confidence: number;
+  /** Embedded engine: the line's box in pixels of the original page. */
+  box?: { x1: number; y1: number; x2: number; y2: number };
+}
+
 /** Mistral's extracted image entry (figures found by document parsing). */
 export interface PageImage {
   id: string;
@@ -46,6 +55,9 @@ export interface PageResult {
   box_units?: "pixels";
   fields?: Record<string, unknown> | null;
   lines?: string[];
+  /** The answer's lines in reading order with their confidence, when the backend reports one. */
+  text_lines?: TextLine[];
+  /** 0–1, the page's confidence, when the backend reports one. */
   confidence?: number;
   /** Clockwise turn applied to read the page upright (`AUTO_ROTATE`); boxes stay in the sent page's pixels. */
   rotation?: PageRotation;

@@ -18,6 +18,7 @@ import {
 import type { Generation } from "../upstream/stream-chat-completion.ts";
 import type { OcrBackend, PageContext, PreparedTask, TaskOptions } from "./ocr-backend.ts";
 import type { PageFinish, PageResult, PreparedPage } from "./ocr-types.ts";
+import { pageConfidence } from "./page-confidence.ts";
 import { pageContentFrom } from "./page-result.ts";
 
 /** Sends one chat request body upstream (streamed) and collects the answer. */
@@ -51,6 +52,8 @@ interface VlmPreparedTask extends PreparedTask {
 
 interface Attempt {
   generation: Generation;
+  /** The answer the page was parsed from (a looped tail trimmed). */
+  answer: string;
   parsed: ParsedTaskOutput;
   finish: PageFinish;
   problem?: string;
@@ -106,9 +109,11 @@ export class VllmPageReader implements Pick<OcrBackend, "imageLimits" | "prepare
         (final === first ? 0 : final.generation.usage.completion_tokens),
     };
     const content = await pageContentFrom(final.parsed, page, options.includeImageBase64);
+    const chunks = final.generation.logprobs;
     const result: PageResult = {
       index: page.index,
       ...content,
+      ...(chunks ? pageConfidence(content, final.answer, chunks) : {}),
       dimensions: page.dimensions,
       finish_reason: final.finish,
       retried: final !== first,
@@ -148,6 +153,8 @@ export class VllmPageReader implements Pick<OcrBackend, "imageLimits" | "prepare
       ],
       ...sampling,
       ...built.structuredOutput?.requestFields,
+      // Scores each line and the page (`page-confidence.ts`); the gateway's own request, never a client's.
+      logprobs: true,
     };
     const generation = await this.options.generate(body, {
       requestId: context.requestId,
@@ -171,9 +178,11 @@ export class VllmPageReader implements Pick<OcrBackend, "imageLimits" | "prepare
         : { minChars: built.repetition.trimMinChars, minRepeats: built.repetition.trimMinRepeats },
     );
     const parsed = parseTaskOutput(built.parser, trimmed.text, built.parserOptions);
+    const answer = trimmed.text;
     if (stoppedEarly || trimmed.looped) {
       return {
         generation,
+        answer,
         parsed,
         finish: "repetition",
         problem: "the model repeated itself (a decoding loop)",
@@ -182,25 +191,27 @@ export class VllmPageReader implements Pick<OcrBackend, "imageLimits" | "prepare
     if (generation.finishReason === "length") {
       return {
         generation,
+        answer,
         parsed,
         finish: "length",
         problem: `the answer hit max_tokens (${sampling.max_tokens})`,
       };
     }
     if (parsed.parser === "fields") {
-      if (!parsed.ok) return { generation, parsed, finish: "error", problem: parsed.error };
+      if (!parsed.ok) return { generation, answer, parsed, finish: "error", problem: parsed.error };
       const schema = built.structuredOutput?.schema;
       const check = schema ? validateFields(schema, parsed.value) : { valid: true as const };
       if (!check.valid) {
         return {
           generation,
+          answer,
           parsed,
           finish: "error",
           problem: `the fields do not match the schema: ${check.errors.join("; ")}`,
         };
       }
     }
-    return { generation, parsed, finish: "stop" };
+    return { generation, answer, parsed, finish: "stop" };
   }
 }
 

@@ -37,6 +37,11 @@ export class VersionedOcrBackend implements OcrBackend {
     return this.release.stable.ocr.capabilities(task);
   }
 
+  /** Every version runs the stable one's backend kind (vLLM or the embedded engine), so it decides. */
+  assertServes(task: TaskDefinition): void {
+    this.release.stable.ocr.assertServes?.(task);
+  }
+
   prepareTask(task: TaskDefinition, options: TaskOptions, route?: VersionRoute): PreparedTask {
     const version = this.release.choose(route);
     const inner = version.ocr.prepareTask(task, options);

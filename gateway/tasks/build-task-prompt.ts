@@ -1,19 +1,14 @@
 import { BadRequestError } from "../errors.ts";
-import {
-  checkSchemaSupported,
-  type JsonSchema,
-  type StructuredOutputMode,
-  schemaFromKeys,
-  structuredOutputFields,
-} from "./field-schema.ts";
+import { type JsonSchema, type StructuredOutputMode, structuredOutputFields } from "./field-schema.ts";
 import { pythonListLiteral, renderTemplate } from "./prompt-template.ts";
-import { resolveVariables, type VariableValue } from "./resolve-variables.ts";
+import type { VariableValue } from "./resolve-variables.ts";
 import {
   type ParserName,
   PROMPT_LANGUAGES,
   type PromptLanguage,
   type TaskVariable,
 } from "./task-file-schema.ts";
+import { resolveTaskInputs } from "./task-inputs.ts";
 import type { ModelProfile, TaskDefinition } from "./task-registry.ts";
 
 /** Sampling fields for the vLLM chat request body (snake_case, ready to spread). */
@@ -73,20 +68,7 @@ export interface BuiltTaskPrompt {
  * `schema.properties`; the schema (given or built from the keys) is checked for xgrammar support (422).
  */
 export function buildTaskPrompt(task: TaskDefinition, options: BuildTaskPromptOptions): BuiltTaskPrompt {
-  if (!task.structuredOutput && options.schema != null) {
-    throw new BadRequestError("schema_not_supported", `Task "${task.name}" does not take a JSON schema.`, {
-      param: "schema",
-    });
-  }
-  const callerSchema = options.schema != null ? checkSchemaSupported(options.schema) : undefined;
-  const given = { ...(options.variables ?? {}) };
-  const keysVariable = task.structuredOutput
-    ? task.variables.find((v) => v.type === "string_list")
-    : undefined;
-  if (keysVariable != null && given[keysVariable.name] == null && callerSchema != null) {
-    given[keysVariable.name] = schemaKeys(callerSchema);
-  }
-  const variables = resolveVariables(task.name, task.variables, given);
+  const { variables, schema } = resolveTaskInputs(task, options);
   const {
     prompt: template,
     language,
@@ -113,10 +95,7 @@ export function buildTaskPrompt(task: TaskDefinition, options: BuildTaskPromptOp
       trimMinRepeats: profile.repetition.trimMinRepeats,
     },
   };
-  if (keysVariable != null) {
-    const keys = variables[keysVariable.name];
-    const schema = callerSchema ?? checkSchemaSupported(schemaFromKeys(Array.isArray(keys) ? keys : []));
-    if (callerSchema != null && Array.isArray(keys)) checkKeysInSchema(keys, schema, keysVariable.name);
+  if (schema != null) {
     built.structuredOutput = {
       schema,
       requestFields: structuredOutputFields(
@@ -198,23 +177,4 @@ function renderValues(
     else rendered[variable.name] = value;
   }
   return rendered;
-}
-
-function schemaKeys(schema: JsonSchema): string[] | undefined {
-  const properties = schema.properties;
-  if (properties == null || typeof properties !== "object" || Array.isArray(properties)) return undefined;
-  const keys = Object.keys(properties);
-  return keys.length > 0 ? keys : undefined;
-}
-
-function checkKeysInSchema(keys: readonly string[], schema: JsonSchema, param: string): void {
-  const known = schemaKeys(schema) ?? [];
-  const missing = keys.filter((key) => !known.includes(key));
-  if (missing.length > 0) {
-    throw new BadRequestError(
-      "fields_schema_mismatch",
-      `Fields ${missing.map((key) => `"${key}"`).join(", ")} are not properties of the JSON schema.`,
-      { param },
-    );
-  }
 }

@@ -36,6 +36,7 @@ export {
   trimRepetitionLoop,
 } from "./repetition.ts";
 export { PARSER_NAMES, type ParserName, PROMPT_LANGUAGES, type PromptLanguage } from "./task-file-schema.ts";
+export { resolveTaskInputs, type TaskInputs } from "./task-inputs.ts";
 export {
   BUILTIN_PROMPTS_DIR,
   DEFAULT_PROFILE,

@@ -96,6 +96,10 @@ const samplingOverrides = z.strictObject({
   min_tokens: z.int().nonnegative().optional(),
 });
 
+/** How the embedded CPU engine can serve a task: its lines as text, with boxes, or laid out as Markdown. */
+export const EMBEDDED_RENDERINGS = ["text", "spotting", "document"] as const;
+export type EmbeddedRendering = (typeof EMBEDDED_RENDERINGS)[number];
+
 /** One task file in `prompts/` (snake_case, as written in YAML). */
 export const taskFileSchema = z
   .strictObject({
@@ -105,7 +109,7 @@ export const taskFileSchema = z
     default_language: z.enum(PROMPT_LANGUAGES).default("zh"),
     parser: z.enum(PARSER_NAMES),
     structured_output: z.boolean().default(false),
-    embedded: z.enum(["text", "spotting"]).optional(),
+    embedded: z.enum(EMBEDDED_RENDERINGS).optional(),
     sampling: samplingOverrides,
     variables: z.array(variableSchema).default([]),
     prompts: z.record(profileName, languagePrompts),

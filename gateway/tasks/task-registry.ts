@@ -5,6 +5,7 @@ import { PromptFileError } from "./prompt-file-error.ts";
 import { templateVariableNames } from "./prompt-template.ts";
 import { type LoadedFile, readPromptFiles } from "./read-prompt-files.ts";
 import {
+  type EmbeddedRendering,
   type ParserName,
   type ProfileFile,
   type PromptLanguage,
@@ -27,7 +28,7 @@ export interface TaskDefinition {
   parser: ParserName;
   structuredOutput: boolean;
   /** Which embedded CPU-engine rendering can serve this task without the VLM; absent = VLM only. */
-  embedded?: "text" | "spotting";
+  embedded?: EmbeddedRendering;
   /** Task sampling (snake_case, merged over the profile's). */
   sampling: TaskFile["sampling"];
   variables: readonly TaskVariable[];

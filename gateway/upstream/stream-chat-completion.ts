@@ -8,8 +8,17 @@ import { truncateUpstreamText } from "./translate-upstream-error.ts";
 import { type DeadlineSettings, RequestDeadlines } from "./upstream-timeouts.ts";
 import type { VllmClient } from "./vllm-client.ts";
 
+/** The log-probabilities of the tokens that wrote `text.slice(start, end)` (one stream chunk). */
+export interface TokenLogprobs {
+  start: number;
+  end: number;
+  logprobs: number[];
+}
+
 export interface Generation {
   text: string;
+  /** Per chunk of `text`, when the request asked for `logprobs` and the server sent them. */
+  logprobs?: TokenLogprobs[];
   /** vLLM's finish reason (`stop`, `length`, `abort`, …), or `stopped_early` when `onDelta` asked to stop. */
   finishReason: string;
   usage: { prompt_tokens: number; completion_tokens: number };
@@ -33,7 +42,11 @@ export interface StreamChatOptions {
 }
 
 interface ChunkShape {
-  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  choices?: Array<{
+    delta?: { content?: string | null };
+    finish_reason?: string | null;
+    logprobs?: { content?: Array<{ logprob?: number }> | null } | null;
+  }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string };
 }
@@ -50,6 +63,10 @@ class ReplicaFailedMidStream extends Error {
 }
 
 const RESTARTS = 1;
+
+function withLogprobs(generation: Generation, logprobs: TokenLogprobs[]): Generation {
+  return logprobs.length > 0 ? { ...generation, logprobs } : generation;
+}
 
 /**
  * Runs one chat completion against vLLM as a stream and collects it, handing each delta to `onDelta` as it
@@ -76,6 +93,7 @@ async function streamOnce(options: StreamChatOptions, avoid: ReadonlySet<string>
   const started = performance.now();
   let timeToFirstChunk = 0;
   let text = "";
+  const logprobs: TokenLogprobs[] = [];
   let finishReason = "";
   let usage = { prompt_tokens: 0, completion_tokens: 0 };
   try {
@@ -123,11 +141,16 @@ async function streamOnce(options: StreamChatOptions, avoid: ReadonlySet<string>
           const choice = parsed.choices?.[0];
           if (choice?.finish_reason) finishReason = choice.finish_reason;
           const delta = choice?.delta?.content;
+          const tokens = choice?.logprobs?.content;
+          if (tokens != null && tokens.length > 0) {
+            const values = tokens.map((token) => token.logprob).filter((value) => typeof value === "number");
+            logprobs.push({ start: text.length, end: text.length + (delta?.length ?? 0), logprobs: values });
+          }
           if (delta) {
             text += delta;
             if (options.onDelta?.(delta) === true) {
               response.body.destroy();
-              return { text, finishReason: "stopped_early", usage, timeToFirstChunk };
+              return withLogprobs({ text, finishReason: "stopped_early", usage, timeToFirstChunk }, logprobs);
             }
           }
         }
@@ -145,7 +168,8 @@ async function streamOnce(options: StreamChatOptions, avoid: ReadonlySet<string>
         throw new ReplicaFailedMidStream(response.replica, failure);
       throw failure;
     }
-    if (done) return { text, finishReason: finishReason || "stop", usage, timeToFirstChunk };
+    if (done)
+      return withLogprobs({ text, finishReason: finishReason || "stop", usage, timeToFirstChunk }, logprobs);
     throw new ReplicaFailedMidStream(
       response.replica,
       new BadGatewayError(

@@ -96,6 +96,29 @@ describe("MCP over Streamable HTTP", () => {
     expect(sent && (await sentImage(sent)).format).toBe("jpeg");
   });
 
+  it("names the lines read with low confidence, and returns every score in structuredContent", async () => {
+    const tokens = ["TOTAL", " 9.00", "\n", "CA", "SH", " 10.00"];
+    const logprobs = [-0.01, -0.01, -0.01, -2.5, -2, -0.01];
+    bed.emulator.script({ tokens, logprobs });
+    const read = await callTool(client, "read_text", { base64: receiptBase64(), mime_type: "image/jpeg" });
+    expect(resultText(read)).toBe(
+      'TOTAL 9.00\nCASH 10.00\n\n[read with low confidence (below 60%): "CASH 10.00" (22%)]',
+    );
+    const page = (read.structuredContent as { pages: Array<Record<string, unknown>> }).pages[0];
+    expect(page?.text_lines).toEqual([
+      { text: "TOTAL 9.00", confidence: 0.99 },
+      { text: "CASH 10.00", confidence: 0.222 },
+    ]);
+    expect(page?.confidence).toEqual(expect.any(Number));
+    bed.emulator.script({
+      tokens: ["TOTAL", "(100,200),(500,240)", "CASH", "(100,300),(500,340)"],
+      logprobs: [-0.01, -0.01, -1.5, -0.01],
+    });
+    const spotted = await callTool(client, "spot_text", { base64: receiptBase64(), mime_type: "image/jpeg" });
+    const [lines] = JSON.parse(resultText(spotted)) as Array<{ lines: Array<{ confidence?: number }> }>;
+    expect(lines?.lines.map((line) => line.confidence)).toEqual([0.99, 0.223]);
+  });
+
   it("extract_fields with keys answers the fields as JSON, constrained by a schema upstream", async () => {
     const result = await callTool(client, "extract_fields", {
       base64: receiptBase64(),

@@ -279,6 +279,13 @@ describe("the gateway's real answers against its own /openapi.json", () => {
         body: receiptForm({ task: "fields", fields: "total" }),
       });
       expect(refused.status).toBe(501);
+      // The engine's Markdown with its line scores (`text_lines`, `confidence`) fits the documented page.
+      const laidOut = await call(embedded.url, "post", "/v1/ocr", {
+        headers: {},
+        body: receiptForm({ task: "document" }),
+      });
+      expect(laidOut.status).toBe(200);
+      expect(JSON.parse(laidOut.body).pages[0].text_lines.length).toBeGreaterThan(0);
       expect((await call(embedded.url, "get", "/v1/tasks", { headers: {} })).status).toBe(200);
       const models = await call(embedded.url, "get", "/v1/models", { headers: {} });
       expect(JSON.parse(models.body).data[0].id).toMatch(/^embedded:/);

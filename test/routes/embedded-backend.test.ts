@@ -65,7 +65,7 @@ describe("embedded engine behind /v1/ocr", () => {
     };
     expect(tasks.backend).toBe("embedded");
     const available = tasks.data.filter((task) => task.available).map((task) => task.name);
-    expect(available).toEqual(expect.arrayContaining(["text", "spotting"]));
+    expect(available).toEqual(expect.arrayContaining(["text", "spotting", "document"]));
     expect(available).not.toContain("fields");
     expect(tasks.data.find((task) => task.name === "text")?.ignored_options).toContain("language");
   });
@@ -127,7 +127,7 @@ describe("embedded engine behind /v1/ocr", () => {
     const requests: Array<Record<string, string>> = [
       { task: "fields", fields: "total" },
       { task: "translate", target_language: "en" },
-      { task: "document" },
+      { task: "table" },
     ];
     for (const fields of requests) {
       const response = await upload("000", fields);

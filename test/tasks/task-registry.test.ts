@@ -74,7 +74,8 @@ describe("loadTaskRegistry on the shipped files", () => {
     expect(registry.get("Extract-Fields").name).toBe("fields");
     expect(registry.get("fields").structuredOutput).toBe(true);
     expect(registry.get("spotting").embedded).toBe("spotting");
-    expect(registry.get("document").embedded).toBeUndefined();
+    expect(registry.get("document").embedded).toBe("document");
+    expect(registry.get("fields").embedded).toBeUndefined();
   });
 
   it("answers unknown_task (404) listing the valid names", async () => {

@@ -60,7 +60,7 @@ describe.skipIf(lacks("chromium"))("web UI with API keys", () => {
 });
 
 describe.skipIf(lacks("chromium"))("web UI with the embedded engine", () => {
-  it("names the engine, offers only the tasks it runs, hides the prompt language and draws its boxes", async () => {
+  it("names the engine, offers only the tasks it runs, hides what it ignores and draws its boxes", async () => {
     const target = await session.openPage(
       await session.browser.newContext({ viewport: { width: 1440, height: 900 } }),
     );
@@ -69,9 +69,13 @@ describe.skipIf(lacks("chromium"))("web UI with the embedded engine", () => {
     expect(await target.textContent("#backend-status")).toContain("Model embedded:ppocr-v4");
     expect(await target.textContent("#backend-status")).not.toContain("HunyuanOCR");
     await expect.poll(() => target.textContent("#ready-status")).toBe("embedded ready");
-    expect(await target.locator("#task-select option[value=document]").isDisabled()).toBe(true);
+    expect(await target.locator("#task-select option[value=fields]").isDisabled()).toBe(true);
+    expect(await target.locator("#task-select option[value=document]").isDisabled()).toBe(false);
     expect(await target.locator("#task-select option[value=spotting]").isDisabled()).toBe(false);
     expect(await target.isVisible("#language-select")).toBe(false);
+    // The engine's document layout ignores `table_format`: no control for it.
+    await target.selectOption("#task-select", "document");
+    expect(await target.locator("[data-variable=table_format]").count()).toBe(0);
 
     await target.setInputFiles("#file-input", receiptPath("000"));
     await runTask(target, "spotting");

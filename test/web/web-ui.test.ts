@@ -245,6 +245,28 @@ describe.skipIf(lacks("chromium"))("web UI in a real browser (vLLM backend, emul
     expect(clipped).toBeLessThanOrEqual(1);
   });
 
+  it("marks lines read with low confidence, with the value in their title", async () => {
+    const tokens = ["TOTAL", " 9.00", "\n", "CA", "SH", " 10.00"];
+    const logprobs = [-0.01, -0.01, -0.01, -2.5, -2, -0.01];
+    emulator.script({ tokens, logprobs });
+    await runTask(page, "text");
+    const low = page.locator(".plain-text .low-confidence");
+    await expect.poll(() => low.count(), { timeout: 5000 }).toBe(1);
+    expect(await low.textContent()).toBe("CASH 10.00");
+    expect(await low.getAttribute("title")).toBe("Low confidence: 22%");
+    expect(await page.textContent(".plain-text")).toBe("TOTAL 9.00\nCASH 10.00");
+    expect(await page.textContent(".page-meta")).toMatch(/confidence \d+%/);
+    // Rendered Markdown lists them under the page instead.
+    emulator.script({ tokens: ["# Receipt\n\n", ...tokens], logprobs: [-0.01, ...logprobs] });
+    await runTask(page, "document");
+    const listed = page.locator(".low-confidence-list li");
+    await expect.poll(() => listed.count(), { timeout: 5000 }).toBe(1);
+    expect(await listed.textContent()).toBe("CASH 10.00 (22%)");
+    expect(await page.textContent(".low-confidence-list summary")).toBe(
+      "1 line read with low confidence (below 60%)",
+    );
+  });
+
   it("shows extracted fields as a table", async () => {
     emulator.script({ text: '{"company": "BOOK TA .K(TAMAN DAYA) SDN BND", "total": "9.00"}' });
     await runTask(page, "fields", (target) => target.fill("#variable-fields", "company, total"));

@@ -35,7 +35,9 @@ export function ocrPaths({ secured, authErrors }: PathContext): PathItems {
         description:
           "Mistral-compatible OCR: a document in (multipart upload or JSON with a URL), clean JSON out; " +
           "Server-Sent Events with `stream: true` (events `page.start`, `delta`, `page.retry`, `page.done`, " +
-          "`done`, and `error` for a failure mid-stream, in the error envelope shape).",
+          "`done`, and `error` for a failure mid-stream, in the error envelope shape; `page.done` carries the " +
+          "page with its `text_lines` and `confidence`). Every check of the request (pages, schema, variables) " +
+          "comes before a backend's 501 for a task it cannot run.",
         requestBody: {
           required: true,
           content: {

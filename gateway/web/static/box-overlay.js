@@ -3,6 +3,19 @@
  * @typedef {{ width: number, height: number, dpi: number }} PageDimensions
  */
 
+/** Lines and boxes read with a confidence below this are marked low. */
+export const LOW_CONFIDENCE = 0.6;
+
+/** @param {number | undefined} confidence */
+export function isLowConfidence(confidence) {
+  return confidence != null && confidence < LOW_CONFIDENCE;
+}
+
+/** A 0–1 confidence as a whole percentage. @param {number} confidence */
+export function percentOf(confidence) {
+  return `${Math.round(confidence * 100)}%`;
+}
+
 /** @param {number} value @param {number} total */
 function percent(value, total) {
   return `${Math.min(100, Math.max(0, (value / total) * 100)).toFixed(3)}%`;
@@ -24,12 +37,12 @@ export function drawBoxes(layer, boxes, dimensions, pageIndex) {
   if (!(dimensions.width > 0 && dimensions.height > 0)) return;
   for (const [number, { text, box, confidence }] of boxes.entries()) {
     const element = document.createElement("div");
-    element.className = "box";
+    element.className = isLowConfidence(confidence) ? "box low-confidence" : "box";
     element.style.left = percent(box.x1, dimensions.width);
     element.style.top = percent(box.y1, dimensions.height);
     element.style.width = percent(Math.max(0, box.x2 - box.x1), dimensions.width);
     element.style.height = percent(Math.max(0, box.y2 - box.y1), dimensions.height);
-    element.title = confidence != null ? `${text} (${Math.round(confidence * 100)}%)` : text;
+    element.title = confidence != null ? `${text} (${percentOf(confidence)})` : text;
     element.dataset.text = text;
     element.dataset.link = `${pageIndex}:${number}`;
     layer.append(element);

@@ -1,11 +1,12 @@
-import { drawBoxes, pagePlaceholder } from "./box-overlay.js";
+import { drawBoxes, isLowConfidence, LOW_CONFIDENCE, pagePlaceholder, percentOf } from "./box-overlay.js";
 import { renderMarkdown } from "./markdown.js";
 
 /**
  * @typedef {import("./box-overlay.js").PageBox} PageBox
- * @typedef {{ index: number, markdown: string, text: string, boxes?: PageBox[],
- *   dimensions: import("./box-overlay.js").PageDimensions, finish_reason: string, warnings: string[],
- *   retried?: boolean, error?: { code: string, message: string } }} PageResult
+ * @typedef {{ text: string, confidence: number }} TextLine
+ * @typedef {{ index: number, markdown: string, text: string, boxes?: PageBox[], text_lines?: TextLine[],
+ *   confidence?: number, dimensions: import("./box-overlay.js").PageDimensions, finish_reason: string,
+ *   warnings: string[], retried?: boolean, error?: { code: string, message: string } }} PageResult
  * @typedef {{ body: HTMLElement, meta: HTMLElement, article: HTMLElement, extras: HTMLElement,
  *   streamed: string, renderQueued: boolean }} PageView
  */
@@ -22,6 +23,17 @@ function element(tag, className, text) {
   return node;
 }
 
+/**
+ * Marks an element whose text was read with low confidence (class `low-confidence`, the value in its title).
+ * @param {HTMLElement} node
+ * @param {number | undefined} confidence
+ */
+function markConfidence(node, confidence) {
+  if (!isLowConfidence(confidence)) return;
+  node.classList.add("low-confidence");
+  node.title = `Low confidence: ${percentOf(confidence ?? 0)}`;
+}
+
 /** @param {PageBox[]} boxes */
 function boxTable(boxes) {
   const details = element("details", "box-list");
@@ -36,6 +48,7 @@ function boxTable(boxes) {
   table.append(head);
   for (const { text, box, confidence } of boxes) {
     const row = element("tr");
+    markConfidence(row, confidence);
     const values = [text, box.x1, box.y1, box.x2, box.y2, confidence != null ? confidence.toFixed(2) : "–"];
     row.append(...values.map((value) => element("td", undefined, String(value))));
     table.append(row);
@@ -62,12 +75,67 @@ export function textKindOf(parser) {
  */
 function linkedLines(target, boxes, index) {
   target.replaceChildren(
-    ...boxes.flatMap(({ text }, number) => {
+    ...boxes.flatMap(({ text, confidence }, number) => {
       const line = element("span", "line", text);
       line.dataset.link = `${index}:${number}`;
+      markConfidence(line, confidence);
       return number < boxes.length - 1 ? [line, "\n"] : [line];
     }),
   );
+}
+
+/**
+ * A page's plain text with each line the backend scored in its own span, low-confidence lines marked. Lines
+ * are matched in order (a scored line is the trimmed text of a line of `text`).
+ * @param {HTMLElement} target
+ * @param {string} text
+ * @param {TextLine[]} scored
+ */
+function scoredLines(target, text, scored) {
+  let next = 0;
+  const lines = text.split("\n");
+  target.replaceChildren(
+    ...lines.flatMap((line, number) => {
+      const score = scored[next];
+      /** @type {(Node | string)[]} */
+      const nodes = [line];
+      if (score != null && line.trim() === score.text) {
+        next += 1;
+        const span = element("span", "line", line);
+        markConfidence(span, score.confidence);
+        nodes[0] = span;
+      }
+      if (number < lines.length - 1) nodes.push("\n");
+      return nodes;
+    }),
+  );
+}
+
+/**
+ * The lines a page was read with low confidence, as a list (the rendered Markdown cannot mark its source lines).
+ * @param {TextLine[]} lines
+ */
+function lowConfidenceList(lines) {
+  const low = lines.filter((line) => isLowConfidence(line.confidence));
+  if (low.length === 0) return null;
+  const details = /** @type {HTMLDetailsElement} */ (element("details", "low-confidence-list"));
+  details.open = true;
+  details.append(
+    element(
+      "summary",
+      undefined,
+      `${low.length} line${low.length === 1 ? "" : "s"} read with low confidence (below ${percentOf(LOW_CONFIDENCE)})`,
+    ),
+  );
+  const list = element("ul");
+  for (const line of low) {
+    const item = element("li", undefined, `${line.text} `);
+    item.append(element("span", "confidence-value", `(${percentOf(line.confidence)})`));
+    markConfidence(item, line.confidence);
+    list.append(item);
+  }
+  details.append(list);
+  return details;
 }
 
 /**
@@ -187,15 +255,21 @@ export function createResultView({ preview, pagesView, fieldsView }) {
       view.streamed = kind === "rendered" ? result.markdown : result.text;
       if (kind === "plain" && result.boxes != null && result.boxes.length > 0) {
         linkedLines(view.body, result.boxes, result.index);
+      } else if (kind === "plain" && result.text_lines != null) {
+        scoredLines(view.body, result.text, result.text_lines);
       } else showText(view);
       const { width, height, dpi } = result.dimensions;
       const notes = [`${width} × ${height} px`, `finish: ${result.finish_reason}`];
+      if (result.confidence != null) notes.push(`confidence ${percentOf(result.confidence)}`);
       if (result.retried) notes.push("retried");
       if (result.error) notes.push(`error ${result.error.code}: ${result.error.message}`);
       notes.push(...result.warnings.map((warning) => `warning: ${warning}`));
       view.meta.textContent = notes.join(" · ");
       view.article.dataset.dpi = String(dpi);
       view.extras.replaceChildren();
+      const low =
+        kind === "rendered" && result.text_lines != null ? lowConfidenceList(result.text_lines) : null;
+      if (low != null) view.extras.append(low);
       if (result.boxes == null) return;
       if (imageLayer != null && result.index === 0) {
         drawBoxes(imageLayer, result.boxes, result.dimensions, result.index);

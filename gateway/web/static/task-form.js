@@ -101,8 +101,8 @@ export function fillTaskSelect(select, tasks, backend) {
 }
 
 /**
- * Shows the controls of `task`: its prompt languages (unless the backend ignores them), one control per
- * variable, and the schema box for structured tasks.
+ * Shows the controls of `task`: its prompt languages and one control per variable (unless the backend
+ * ignores them), and the schema box for structured tasks.
  * @param {TaskInfo} task
  * @param {{ description: HTMLElement, language: HTMLSelectElement, languageControl: HTMLElement,
  *   variables: HTMLElement, schema: HTMLElement }} parts
@@ -115,7 +115,12 @@ export function showTaskControls(task, parts) {
     task.languages.map((language) => ({ value: language, label: LANGUAGE_NAMES[language] ?? language })),
     task.default_language ?? task.languages[0],
   );
-  parts.variables.replaceChildren(...task.variables.map(variableControl));
+  // A variable the backend ignores (e.g. `table_format` on the CPU engine's document layout) is not offered.
+  parts.variables.replaceChildren(
+    ...task.variables
+      .filter((variable) => !task.ignored_options.includes(variable.name))
+      .map(variableControl),
+  );
   parts.schema.hidden = task.structured_output !== true;
 }
 

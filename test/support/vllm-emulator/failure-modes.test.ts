@@ -179,6 +179,33 @@ describe("logprobs", () => {
     });
   });
 
+  it("reports scripted log-probabilities per token, whole and streamed, the last token included", async () => {
+    const emu = await start();
+    const script = { tokens: ["TOTAL", " 9", ".00"], logprobs: [-0.001, -2.3, -0.5] };
+    emu.script(script, script, { ...script, finishReason: "length" as const });
+    const whole = await postJson(emu.url, chatPath, textBody("go", { logprobs: true, top_logprobs: 1 }));
+    const body = (await whole.json()) as {
+      choices: Array<{ logprobs: { content: Array<{ logprob: number; top_logprobs: unknown[] }> } }>;
+    };
+    const content = body.choices[0]?.logprobs.content ?? [];
+    expect(content.map((entry) => entry.logprob)).toEqual([-0.001, -2.3, -0.5]);
+    expect(content[1]?.top_logprobs).toEqual([expect.objectContaining({ token: " 9", logprob: -2.3 })]);
+    for (const finishReason of ["stop", "length"]) {
+      const streamed = await postJson(emu.url, chatPath, textBody("go", { stream: true, logprobs: true }));
+      const values = parseSseData(await streamed.text())
+        .filter((data) => data !== "[DONE]")
+        .map(
+          (data) =>
+            JSON.parse(data) as {
+              choices: Array<{ logprobs: { content: Array<{ logprob: number }> } | null }>;
+            },
+        )
+        .flatMap((chunk) => chunk.choices[0]?.logprobs?.content ?? [])
+        .map((entry) => entry.logprob);
+      expect(values, finishReason).toEqual([-0.001, -2.3, -0.5]);
+    }
+  });
+
   it("refuses top_logprobs without logprobs", async () => {
     const emu = await start();
     const response = await postJson(emu.url, chatPath, textBody("go", { top_logprobs: 2 }));

@@ -6,6 +6,8 @@ import type { ScriptedAnswer } from "./types.ts";
 /** What one sequence will emit, and when. */
 export interface GenerationPlan {
   tokens: string[];
+  /** Scripted log-probabilities, index-aligned with `tokens`. */
+  logprobs: number[] | undefined;
   finishReason: FinishReason;
   /** The stop string that ended the text, as vLLM reports it (null for EOS or length). */
   stopReason: string | null;
@@ -47,6 +49,7 @@ export function planGeneration(answer: ScriptedAnswer, limits: GenerationLimits)
   const midStreamError = answer.midStreamError;
   return {
     tokens,
+    logprobs: answer.logprobs,
     finishReason,
     stopReason,
     completionTokens,

@@ -25,20 +25,28 @@ function logprobOf(token: string, rank: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
-function entry(token: string, rank: number): TopLogprob {
-  return { token, logprob: logprobOf(token, rank), bytes: [...Buffer.from(token, "utf8")] };
+function entry(token: string, rank: number, logprob = logprobOf(token, rank)): TopLogprob {
+  return { token, logprob, bytes: [...Buffer.from(token, "utf8")] };
 }
 
 /**
- * Logprobs of `tokens`: each with its own log-probability, its UTF-8 bytes and `topLogprobs` candidates,
- * the sampled token first (greedy decoding picks the most likely one).
+ * Logprobs of `tokens`: each with its own log-probability (`scripted[i]` when given, else a stable pseudo
+ * value), its UTF-8 bytes and `topLogprobs` candidates, the sampled token first (greedy decoding picks the
+ * most likely one).
  */
-export function tokenLogprobs(tokens: readonly string[], topLogprobs: number): ChoiceLogprobs {
+export function tokenLogprobs(
+  tokens: readonly string[],
+  topLogprobs: number,
+  scripted: ReadonlyArray<number | undefined> = [],
+): ChoiceLogprobs {
   return {
-    content: tokens.map((token) => {
+    content: tokens.map((token, index) => {
       const others = alternatives.filter((candidate) => candidate !== token);
-      const top = [token, ...others].slice(0, topLogprobs).map((candidate, rank) => entry(candidate, rank));
-      return { ...entry(token, 0), top_logprobs: top };
+      const own = entry(token, 0, scripted[index]);
+      const top = [token, ...others]
+        .slice(0, topLogprobs)
+        .map((candidate, rank) => (rank === 0 ? own : entry(candidate, rank)));
+      return { ...own, top_logprobs: top };
     }),
   };
 }

@@ -15,12 +15,14 @@ export type FinishReason = "stop" | "length";
 export interface ResponseShape {
   readonly id: string;
   openingChunks(usage: Usage | undefined): string[];
-  contentChunk(text: string, usage: Usage | undefined): string;
+  /** `logprob`: the token's scripted log-probability, if any. */
+  contentChunk(text: string, usage: Usage | undefined, logprob?: number): string;
   finalChunk(
     text: string,
     finishReason: FinishReason,
     stopReason: string | null,
     usage: Usage | undefined,
+    logprob?: number,
   ): string;
   usageChunk(usage: Usage): string;
   fullResponse(
@@ -28,6 +30,7 @@ export interface ResponseShape {
     finishReason: FinishReason,
     stopReason: string | null,
     usage: Usage,
+    logprobs?: ReadonlyArray<number | undefined>,
   ): unknown;
 }
 
@@ -52,8 +55,8 @@ export function chatShape(id: string, created: number, model: string, topLogprob
   const head = { id, object: "chat.completion.chunk", created, model };
   // Content chunks are the hot path of benchmarks: built from a precomputed prefix instead of objects.
   const contentPrefix = `${JSON.stringify(head).slice(0, -1)},"choices":[{"index":0,"delta":{"content":`;
-  const logprobsOf = (tokens: readonly string[]) =>
-    topLogprobs === undefined ? null : tokenLogprobs(tokens, topLogprobs);
+  const logprobsOf = (tokens: readonly string[], scripted?: ReadonlyArray<number | undefined>) =>
+    topLogprobs === undefined ? null : tokenLogprobs(tokens, topLogprobs, scripted);
   return {
     id,
     openingChunks: (usage) => [
@@ -63,22 +66,29 @@ export function chatShape(id: string, created: number, model: string, topLogprob
         usage,
       ),
     ],
-    contentChunk: (text, usage) =>
+    contentChunk: (text, usage, logprob) =>
       usage === undefined && topLogprobs === undefined
         ? `${contentPrefix}${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}`
         : chunk(
             head,
-            [{ index: 0, delta: { content: text }, logprobs: logprobsOf([text]), finish_reason: null }],
+            [
+              {
+                index: 0,
+                delta: { content: text },
+                logprobs: logprobsOf([text], [logprob]),
+                finish_reason: null,
+              },
+            ],
             usage,
           ),
-    finalChunk: (text, finishReason, stopReason, usage) =>
+    finalChunk: (text, finishReason, stopReason, usage, logprob) =>
       chunk(
         head,
         [
           {
             index: 0,
             delta: { content: text },
-            logprobs: text === "" ? null : logprobsOf([text]),
+            logprobs: text === "" ? null : logprobsOf([text], [logprob]),
             finish_reason: finishReason,
             stop_reason: stopReason,
           },
@@ -86,7 +96,7 @@ export function chatShape(id: string, created: number, model: string, topLogprob
         usage,
       ),
     usageChunk: (usage) => chunk(head, [], usage),
-    fullResponse: (tokens, finishReason, stopReason, usage) => ({
+    fullResponse: (tokens, finishReason, stopReason, usage, logprobs) => ({
       id,
       object: "chat.completion",
       created,
@@ -104,7 +114,7 @@ export function chatShape(id: string, created: number, model: string, topLogprob
             tool_calls: [],
             reasoning_content: null,
           },
-          logprobs: logprobsOf(tokens),
+          logprobs: logprobsOf(tokens, logprobs),
           finish_reason: finishReason,
           stop_reason: stopReason,
           token_ids: null,

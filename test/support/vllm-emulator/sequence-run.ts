@@ -137,7 +137,13 @@ export class SequenceRun {
       this.sent++;
       this.countGenerated(1);
       if (stream)
-        this.writeEvent(shape.contentChunk(plan.tokens[index] as string, this.continuousUsage(this.sent)));
+        this.writeEvent(
+          shape.contentChunk(
+            plan.tokens[index] as string,
+            this.continuousUsage(this.sent),
+            plan.logprobs?.[index],
+          ),
+        );
       return plan.tokenDelayMs;
     }
     this.finish();
@@ -151,13 +157,25 @@ export class SequenceRun {
     if (stream) {
       const lastText = plan.finishReason === "length" ? (plan.tokens[this.sent] ?? "") : "";
       const continuous = this.settings.continuousUsage ? usage : undefined;
-      this.writeEvent(shape.finalChunk(lastText, plan.finishReason, plan.stopReason, continuous));
+      this.writeEvent(
+        shape.finalChunk(
+          lastText,
+          plan.finishReason,
+          plan.stopReason,
+          continuous,
+          plan.logprobs?.[this.sent],
+        ),
+      );
       if (this.settings.includeUsage) this.writeEvent(shape.usageChunk(usage));
       this.writeEvent("[DONE]");
       this.flushEvents();
       res.end();
     } else {
-      sendJson(res, 200, shape.fullResponse(plan.tokens, plan.finishReason, plan.stopReason, usage));
+      sendJson(
+        res,
+        200,
+        shape.fullResponse(plan.tokens, plan.finishReason, plan.stopReason, usage, plan.logprobs),
+      );
     }
     this.settle(plan.finishReason);
   }

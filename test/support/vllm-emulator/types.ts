@@ -37,6 +37,11 @@ export interface ScriptedAnswer {
   text?: string;
   /** Or the exact token pieces: each becomes one content delta. */
   tokens?: string[];
+  /**
+   * Log-probability of each token (index-aligned with the tokens, e.g. from `tokens`), reported when the
+   * request asks for `logprobs`; tokens without a value get the default pseudo log-probability.
+   */
+  logprobs?: number[];
   /** Delay before the role chunk and the first token (prefill). */
   firstTokenDelayMs?: number;
   /** Delay between tokens. */
