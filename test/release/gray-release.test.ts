@@ -243,10 +243,16 @@ describe("gray release between two model versions", () => {
       // A slow candidate: the client must not wait for it.
       firstTokenDelayMs: 300,
     }));
-    const file = writeRelease(stable, candidate, [
-      { name: "v1", model: "hunyuan-v1", weight: 1 },
-      { name: "v2", model: "hunyuan-v2", weight: 0, shadow_percent: 100 },
-    ]);
+    // Room for all five shadow calls at once: on a loaded machine the 300 ms calls overlap.
+    const file = writeRelease(
+      stable,
+      candidate,
+      [
+        { name: "v1", model: "hunyuan-v1", weight: 1 },
+        { name: "v2", model: "hunyuan-v2", weight: 0, shadow_percent: 100 },
+      ],
+      { shadow: { max_concurrency: 8 } },
+    );
     const { gw } = await bed.gateway({ UPSTREAMS_FILE: file });
     for (const stream of [false, true, false]) {
       const started = performance.now();
