@@ -1,0 +1,18 @@
+import { readFile } from "node:fs/promises";
+import sharp from "sharp";
+import { boundImage } from "../gateway/engines/embedded/bound-image.ts";
+import { loadPpocrModel } from "../gateway/engines/embedded/ppocr-model.ts";
+const page = await boundImage(await readFile("test/fixtures/sroie/000.jpg"), 1600);
+console.log(page.width, page.height, page.content, page.detection.width, page.detection.height, page.detection.data.length, page.recognition.width, page.recognition.height, page.recognition.data.length);
+await sharp(page.recognition.data, { raw: { width: page.recognition.width, height: page.recognition.height, channels: 1 } }).png().toFile("/tmp/rec.png");
+const model = await loadPpocrModel({ intraOpThreads: 2, maxLongSide: 1600, strategy: "per-box" });
+let t = performance.now();
+const boxes = await model.detect(page.detection);
+console.log("det ms", performance.now() - t, boxes.length, boxes.slice(0, 5));
+const { data, width, height } = page.recognition;
+const b = boxes[0]!;
+const px = await sharp(data, { raw: { width, height, channels: 1 } }).extract({ left: b.x, top: b.y, width: b.width, height: b.height }).resize({ width: 300, height: 48, fit: "fill" }).raw().toBuffer({ resolveWithObject: true });
+console.log(px.info, px.data.length);
+await sharp(px.data, { raw: { width: 300, height: 48, channels: px.info.channels } }).png().toFile("/tmp/line.png");
+const out = await model.read([{ data: px.data, width: 300 }]);
+console.log(out[0]!.map((c) => c.text).join(""));

