@@ -27,7 +27,7 @@ function bilinear(raster: GrayRaster, x: number, y: number): number {
 /**
  * Cuts `region` (in pixels of a raster `scale` times coarser than `raster`) out of `raster` along its own axis
  * and scales it to `height` pixels high, keeping its aspect ratio up to `maxWidth`. Each output pixel averages a
- * grid of samples as fine as the source, so shrinking a large scan does not alias thin strokes away.
+ * grid of up to 2 × 2 bilinear samples, so shrinking a finer scan does not alias thin strokes away.
  */
 export function cutLine(
   raster: GrayRaster,
@@ -45,7 +45,7 @@ export function cutLine(
   const width = Math.max(4, Math.min(maxWidth, Math.round((height * length) / thickness)));
   const stepAlong = length / width;
   const stepAcross = thickness / height;
-  const samples = Math.max(1, Math.min(4, Math.ceil(Math.max(stepAlong, stepAcross))));
+  const samples = Math.max(1, Math.min(2, Math.ceil(Math.max(stepAlong, stepAcross))));
   const data = new Uint8Array(width * height);
   const cx = centerX * scale.x;
   const cy = centerY * scale.y;
