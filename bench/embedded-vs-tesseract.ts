@@ -38,7 +38,7 @@ const { values } = parseArgs({
     dataset: { type: "string", default: BUNDLED_SROIE_SAMPLE },
     json: { type: "boolean", default: false },
     workers: { type: "string", default: "1" },
-    "max-long-side": { type: "string", default: "1600" },
+    "max-long-side": { type: "string", default: "1216" },
   },
 });
 

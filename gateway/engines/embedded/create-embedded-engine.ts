@@ -20,7 +20,7 @@ export interface EmbeddedEngineOptions {
   maxQueue?: number;
   /**
    * Pages, cropped to their content, are shrunk so their longest side is at most this before detection; lines
-   * are cut for recognition from a copy up to 2.5× finer. Default 1600.
+   * are cut for recognition from a copy up to 2.5× finer. Default 1216.
    */
   maxLongSide?: number;
   /** Test seam: the packages checked before any worker starts. Default `EMBEDDED_ENGINE_PACKAGES`. */
@@ -82,7 +82,7 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions = {}):
   const workers = positiveInteger("workers", options.workers ?? 1);
   const settings: PpocrWorkerSettings = {
     intraOpThreads: positiveInteger("intraOpThreads", options.intraOpThreads ?? 2),
-    maxLongSide: positiveInteger("maxLongSide", options.maxLongSide ?? 1600),
+    maxLongSide: positiveInteger("maxLongSide", options.maxLongSide ?? 1216),
   };
   const maxQueue = options.maxQueue ?? 16;
   if (!Number.isInteger(maxQueue) || maxQueue < 0)

@@ -17,11 +17,17 @@ function bilinear(raster: GrayRaster, x: number, y: number): number {
   const y0 = Math.floor(fy);
   const ax = fx - x0;
   const ay = fy - y0;
-  const at = (px: number, py: number) =>
-    px < 0 || py < 0 || px >= width || py >= height ? 255 : (data[py * width + px] as number);
-  const top = at(x0, y0) * (1 - ax) + at(x0 + 1, y0) * ax;
-  const bottom = at(x0, y0 + 1) * (1 - ax) + at(x0 + 1, y0 + 1) * ax;
-  return top * (1 - ay) + bottom * ay;
+  const left = x0 >= 0 && x0 < width;
+  const right = x0 + 1 >= 0 && x0 + 1 < width;
+  const upper = y0 >= 0 && y0 < height;
+  const lower = y0 + 1 >= 0 && y0 + 1 < height;
+  const row0 = y0 * width;
+  const row1 = row0 + width;
+  const p00 = left && upper ? (data[row0 + x0] as number) : 255;
+  const p10 = right && upper ? (data[row0 + x0 + 1] as number) : 255;
+  const p01 = left && lower ? (data[row1 + x0] as number) : 255;
+  const p11 = right && lower ? (data[row1 + x0 + 1] as number) : 255;
+  return (p00 * (1 - ax) + p10 * ax) * (1 - ay) + (p01 * (1 - ax) + p11 * ax) * ay;
 }
 
 /**
