@@ -37,9 +37,10 @@ describe("regionsFromProbabilityMap", () => {
       x >= 20 && x < 180 && Math.abs(y - (60 - (x - 20) / 10)) < 1.5 ? 0.9 : 0,
     );
     const [region] = regionsFromProbabilityMap(probabilities, 200, 80);
+    if (region === undefined) throw new Error("no region");
     expect(Math.atan2(region?.axisY ?? 0, region?.axisX ?? 0)).toBeCloseTo(-Math.atan(0.1), 1);
     expect(region?.thickness).toBeLessThan(12);
-    const corners = regionCorners(region!);
+    const corners = regionCorners(region);
     expect(corners[0]?.[0]).toBeLessThan(corners[1]?.[0] ?? 0);
   });
 });
