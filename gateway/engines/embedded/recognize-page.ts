@@ -8,8 +8,13 @@ import { textWithSpaces } from "./word-spacing.ts";
 
 /** Lines wider than this many times their height are squeezed to it (a full-width receipt line is ~40). */
 const MAX_LINE_ASPECT = 80;
-/** Share of a detected box's height that is text (the unclipped boxes add ~1/4 of it as margin). */
-const TEXT_CORE_FRACTION = 0.8;
+/**
+ * Share of a detected box's height compared when grouping boxes into lines. Unclipping adds 1.5 × the kernel's
+ * thickness around it, so most of a box's height is margin shared with the neighbouring lines. Measured on the
+ * 24-receipt sample (line CER): 0.8 → 16.1 %, 0.6 → 14.5 %, 0.5 → 13.8 %, 0.4 → 13.4 %; 0.5 kept as the
+ * geometric middle rather than the sample's best.
+ */
+const TEXT_CORE_FRACTION = 0.5;
 
 /** The axis-aligned box around `region`, in pixels of the image given. */
 function pageBox(region: TextRegion, page: PageRaster): PixelBox {
