@@ -2,6 +2,7 @@
  * The embedded PP-OCRv4 engine against Debian's `tesseract --psm 4`, on every receipt of an SROIE-style folder,
  * in one run. CER follows docs' recipe (gateway/eval/text-metrics.ts): truth = boxes.csv transcripts sorted by
  * top-left y then x, joined by newlines; upper-cased, whitespace removed; edits / truth length over the folder.
+ * WER is the same over words (split on whitespace), so a lost space costs two words and a wrong one one.
  *
  *   npx tsx bench/embedded-vs-tesseract.ts [--dataset test/fixtures/sroie] [--json]
  *
@@ -15,13 +16,14 @@ import { parseArgs } from "node:util";
 import { createEmbeddedEngine } from "../gateway/engines/embedded/create-embedded-engine.ts";
 import type { RecognitionResult } from "../gateway/engines/ocr-engine.ts";
 import { BUNDLED_SROIE_SAMPLE, loadSroieSample, type SroieReceipt } from "../gateway/eval/sroie-dataset.ts";
-import { characterErrors, type ErrorCount, errorRate } from "../gateway/eval/text-metrics.ts";
+import { characterErrors, type ErrorCount, errorRate, wordErrors } from "../gateway/eval/text-metrics.ts";
 import { readWithTesseract, tesseractVersion } from "./lib/tesseract-cli.ts";
 
 interface EngineRun {
   engine: string;
   pages: number;
   cer: number;
+  wer: number;
   /** Embedded only: the recipe applied to the detected segments instead of the grouped lines. */
   cerSegments?: number;
   pagesPerSecond: number;
@@ -36,7 +38,7 @@ const { values } = parseArgs({
     dataset: { type: "string", default: BUNDLED_SROIE_SAMPLE },
     json: { type: "boolean", default: false },
     workers: { type: "string", default: "1" },
-    "max-long-side": { type: "string", default: "1600" },
+    "max-long-side": { type: "string", default: "1216" },
   },
 });
 
@@ -56,11 +58,18 @@ function segmentsInRecipeOrder(result: RecognitionResult): string {
     .join("\n");
 }
 
-function summarise(engine: string, counts: ErrorCount[], perPage: EngineRun["perPage"], wallMs: number) {
+function summarise(
+  engine: string,
+  counts: ErrorCount[],
+  wordCounts: ErrorCount[],
+  perPage: EngineRun["perPage"],
+  wallMs: number,
+) {
   return {
     engine,
     pages: perPage.length,
     cer: errorRate(counts),
+    wer: errorRate(wordCounts),
     pagesPerSecond: perPage.length / (wallMs / 1000),
     msPerPageP50: median(perPage.map((p) => p.ms)),
     perPage,
@@ -79,6 +88,7 @@ async function runEmbedded(receipts: SroieReceipt[]): Promise<EngineRun> {
   });
   try {
     const counts: ErrorCount[] = [];
+    const wordCounts: ErrorCount[] = [];
     const segmentCounts: ErrorCount[] = [];
     const perPage: EngineRun["perPage"] = [];
     const started = performance.now();
@@ -87,14 +97,16 @@ async function runEmbedded(receipts: SroieReceipt[]): Promise<EngineRun> {
       const pageStarted = performance.now();
       const result = await engine.recognize(image);
       const ms = performance.now() - pageStarted;
-      const count = characterErrors(receipt.truth, result.lines.map((line) => line.text).join("\n"));
+      const text = result.lines.map((line) => line.text).join("\n");
+      const count = characterErrors(receipt.truth, text);
       counts.push(count);
+      wordCounts.push(wordErrors(receipt.truth, text));
       segmentCounts.push(characterErrors(receipt.truth, segmentsInRecipeOrder(result)));
       perPage.push({ id: receipt.id, errors: count.errors, truthLength: count.referenceLength, ms });
     }
     const wallMs = performance.now() - started;
     return {
-      ...summarise(engine.id, counts, perPage, wallMs),
+      ...summarise(engine.id, counts, wordCounts, perPage, wallMs),
       cerSegments: errorRate(segmentCounts),
       peakRssMb: peakRss / 1e6,
       loadMs: engine.loadMs,
@@ -107,6 +119,7 @@ async function runEmbedded(receipts: SroieReceipt[]): Promise<EngineRun> {
 
 async function runTesseract(receipts: SroieReceipt[], version: string): Promise<EngineRun> {
   const counts: ErrorCount[] = [];
+  const wordCounts: ErrorCount[] = [];
   const perPage: EngineRun["perPage"] = [];
   let peakRss = 0;
   const started = performance.now();
@@ -114,23 +127,39 @@ async function runTesseract(receipts: SroieReceipt[], version: string): Promise<
     const page = await readWithTesseract(receipt.imagePath);
     const count = characterErrors(receipt.truth, page.text);
     counts.push(count);
+    wordCounts.push(wordErrors(receipt.truth, page.text));
     perPage.push({ id: receipt.id, errors: count.errors, truthLength: count.referenceLength, ms: page.ms });
     peakRss = Math.max(peakRss, page.peakRssBytes);
   }
   const wallMs = performance.now() - started;
-  return { ...summarise(`${version} --psm 4`, counts, perPage, wallMs), peakRssMb: peakRss / 1e6 };
+  return {
+    ...summarise(`${version} --psm 4`, counts, wordCounts, perPage, wallMs),
+    peakRssMb: peakRss / 1e6,
+  };
 }
 
 function printTable(runs: EngineRun[]): void {
+  const baseline = runs.at(-1);
   const percent = (value: number | undefined) => (value == null ? "—" : `${(value * 100).toFixed(1)} %`);
   const rows = [
-    ["engine", "CER (lines)", "CER (segments)", "pages/s", "ms/page p50", "peak RSS"],
+    [
+      "engine",
+      "CER (lines)",
+      "CER (segments)",
+      "WER",
+      "pages/s",
+      "ms/page p50",
+      "× tesseract time",
+      "peak RSS",
+    ],
     ...runs.map((run) => [
       run.engine,
       percent(run.cer),
       percent(run.cerSegments),
+      percent(run.wer),
       run.pagesPerSecond.toFixed(2),
       run.msPerPageP50.toFixed(0),
+      (baseline ? run.msPerPageP50 / baseline.msPerPageP50 : 1).toFixed(2),
       `${run.peakRssMb.toFixed(0)} MB`,
     ]),
   ];
@@ -152,4 +181,5 @@ if (values.json) {
   console.log(`${receipts.length} receipts from ${dataset}; embedded model loaded in ${runs[0]?.loadMs} ms`);
   printTable(runs);
   console.log("CER (segments): the recipe applied to detected boxes rather than grouped lines (see docs).");
+  console.log("× tesseract time: ms/page p50 over tesseract's, measured in this run.");
 }

@@ -13,6 +13,7 @@ import { ModelNames } from "./chat/model-names.ts";
 import type { GatewayConfig } from "./config/schema.ts";
 import { PdfRenderPool } from "./documents/pdf-render-pool.ts";
 import { openPdf } from "./documents/render-pdf-pages.ts";
+import { RECOGNITION_LONG_SIDE_FACTOR } from "./engines/embedded/bound-image.ts";
 import { createEmbeddedEngine } from "./engines/embedded/create-embedded-engine.ts";
 import {
   createPageOrienter,
@@ -174,10 +175,13 @@ async function embeddedBackends(
     maxLongSide: config.EMBEDDED_MAX_LONG_SIDE,
   });
   logger.info({ engine: engine.id, loadMs: Math.round(engine.loadMs) }, "embedded OCR engine loaded");
+  // The engine crops each page to its content before bounding it (a receipt on an A4 scan keeps its text
+  // height), and cuts lines from a finer copy: hand it the resolution it reads from, not the detector's.
+  const inputLongSide = Math.round(config.EMBEDDED_MAX_LONG_SIDE * RECOGNITION_LONG_SIDE_FACTOR);
   const limits: ImageLimits = {
     maxInputPixels: config.IMAGE_MAX_INPUT_PIXELS,
-    maxLongSide: config.EMBEDDED_MAX_LONG_SIDE,
-    maxPixels: config.EMBEDDED_MAX_LONG_SIDE ** 2,
+    maxLongSide: inputLongSide,
+    maxPixels: inputLongSide ** 2,
   };
   return {
     chat: new EmbeddedChatBackend(engine, limits),

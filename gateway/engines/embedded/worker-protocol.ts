@@ -4,8 +4,8 @@ import type { RecognitionResult } from "../ocr-engine.ts";
 /** Fixed per worker, passed as `workerData`. */
 export interface PpocrWorkerSettings {
   intraOpThreads: number;
+  /** Longest side of the page (cropped to its content) the detector reads. */
   maxLongSide: number;
-  strategy: "per-box" | "per-line";
 }
 
 /** Main thread → worker. The image buffer is transferred, not copied. */
