@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { ModelSlots } from "../jobs/worker/capacity-gate.ts";
+import type { CapacityGate } from "../jobs/worker/capacity-gate.ts";
 import { advanceBatches, type BatchLifecycleOptions } from "./batch-lifecycle.ts";
 import { succeeded } from "./batch-line-result.ts";
 import type { ClaimedLine } from "./batch-line-store.ts";
@@ -14,8 +14,8 @@ export interface BatchWorkerOptions {
   lifecycle: BatchLifecycleOptions;
   /** Lines this replica runs at once (BATCH_CONCURRENCY). */
   concurrency: number;
-  /** Lets lines use only the model slots interactive requests leave free (the job worker's gate). */
-  capacity: ModelSlots;
+  /** Lets lines use only the model slots interactive requests leave free (shared with job pages). */
+  capacity: CapacityGate;
   /** How long a claimed line stays reserved without a renewal (JOB_LEASE_MS). */
   leaseMs: number;
   pollMs: number;

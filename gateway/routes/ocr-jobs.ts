@@ -12,6 +12,7 @@ import { ocrJobObject } from "../jobs/ocr/ocr-job-object.ts";
 import { OCR_JOB_TYPE } from "../jobs/ocr/ocr-job-params.ts";
 import { type JobRecord, TERMINAL_STATUSES } from "../jobs/store/job-store.ts";
 import { checkWebhookUrlOption } from "../webhooks/check-webhook-url.ts";
+import { toDeliveryView, type WebhookDeliveryView } from "../webhooks/webhook-delivery.ts";
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -48,7 +49,7 @@ function jsonField(value: unknown, name: string): unknown {
 /**
  * Async OCR jobs: `POST /v1/ocr/jobs` takes what `POST /v1/ocr` takes (plus `webhook_url`, `metadata` and an
  * `Idempotency-Key` header) and answers 202 at once; the pages are read in the background, checkpointed one by
- * one. Retrieve, list, cancel, delete and follow (`/events`, SSE resumable with `Last-Event-ID`) the job.
+ * one. Retrieve (with the webhook deliveries of its events), list, cancel, delete and follow (`/events`, SSE resumable with `Last-Event-ID`) the job.
  * Another owner's job is a 404, as if it did not exist.
  */
 export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
@@ -60,6 +61,12 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
       throw new NotFoundError("job_not_found", `No OCR job with id '${id}'.`, { param: "id" });
     }
     return job;
+  }
+
+  /** The deliveries of the job's events (none without a batch runtime, which keeps the webhook store). */
+  async function deliveries(job: JobRecord): Promise<WebhookDeliveryView[]> {
+    const webhooks = deps.batches?.stores.webhooks;
+    return webhooks ? (await webhooks.forSubject(job.id)).map(toDeliveryView) : [];
   }
 
   async function cancel(job: JobRecord): Promise<JobRecord | undefined> {
@@ -121,7 +128,7 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
     })
     .get("/v1/ocr/jobs/:id", async (c) => {
       const job = await ownedJob(c.req.param("id"), requestOwner(c));
-      return c.json(ocrJobObject(job, models.served, true));
+      return c.json(ocrJobObject(job, models.served, true, await deliveries(job)));
     })
     .post("/v1/ocr/jobs/:id/cancel", async (c) => {
       const job = await ownedJob(c.req.param("id"), requestOwner(c));

@@ -1,3 +1,4 @@
+import type { WebhookDeliveryView } from "../../webhooks/webhook-delivery.ts";
 import type { JobRecord } from "../store/job-store.ts";
 import type { OcrJobParams } from "./ocr-job-params.ts";
 
@@ -5,9 +6,15 @@ const seconds = (ms: number | null): number | null => (ms == null ? null : Math.
 
 /**
  * An OCR job as the API shows it (OpenAI's object conventions: `object`, Unix-second timestamps, `metadata`).
- * `result` is the `/v1/ocr` answer, present once the job completed, and only with `withResult`.
+ * `result` is the `/v1/ocr` answer, present once the job completed, and only with `withResult`;
+ * `webhook_deliveries` (the deliveries of the job's events and their attempts) only when given.
  */
-export function ocrJobObject(job: JobRecord, model: string, withResult: boolean): Record<string, unknown> {
+export function ocrJobObject(
+  job: JobRecord,
+  model: string,
+  withResult: boolean,
+  deliveries?: WebhookDeliveryView[],
+): Record<string, unknown> {
   const params = job.params as OcrJobParams;
   return {
     id: job.id,
@@ -28,5 +35,6 @@ export function ocrJobObject(job: JobRecord, model: string, withResult: boolean)
     webhook_url: job.webhookUrl,
     error: job.error,
     ...(withResult ? { result: job.status === "completed" ? job.result : null } : {}),
+    ...(deliveries ? { webhook_deliveries: deliveries } : {}),
   };
 }

@@ -4,7 +4,7 @@ import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
 import { openOcrTask } from "../../ocr/ocr-service.ts";
 import { runOcr } from "../../ocr/run-ocr.ts";
 import type { JobStore, UnitOutcome, WorkUnit } from "../store/job-store.ts";
-import type { ModelSlots } from "../worker/capacity-gate.ts";
+import type { CapacityGate } from "../worker/capacity-gate.ts";
 import type { UnitContext, UnitHandler } from "../worker/job-worker.ts";
 import { shouldRetry } from "../worker/unit-retry.ts";
 import type { JobDocuments } from "./job-documents.ts";
@@ -37,7 +37,7 @@ async function openJobDocument(
 export function ocrPageHandler(
   deps: OcrServiceDependencies,
   documents: JobDocuments,
-  slots: ModelSlots,
+  slots: CapacityGate,
 ): UnitHandler {
   // The page is rendered first, then waits for a free model slot: rendering overlaps other pages' reading.
   const backend: OcrBackend = {

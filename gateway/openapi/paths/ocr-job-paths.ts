@@ -37,6 +37,12 @@ const ocrJob: JsonSchema = {
       description: "The `/v1/ocr` answer once completed (retrieve and cancel only).",
       anyOf: [{ $ref: "#/components/schemas/OcrResponse" }, { type: "null" }],
     },
+    webhook_deliveries: {
+      description:
+        "Retrieve only: the webhook deliveries of the job's events (`ocr.job.<status>`) and their attempts.",
+      type: "array",
+      items: { $ref: "#/components/schemas/WebhookDelivery" },
+    },
   },
 };
 
