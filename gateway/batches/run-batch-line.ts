@@ -1,17 +1,15 @@
+import type { ChatBackend } from "../backends/backend.ts";
 import { chatRequestSchema } from "../chat/chat-request.ts";
 import { type ChatPreparationDependencies, prepareChatRequest } from "../chat/prepare-chat-request.ts";
 import { BadRequestError, GatewayError, toErrorEnvelope } from "../errors.ts";
-import { validate } from "../http/parse-json-body.ts";
-import { documentUrl } from "../http/read-ocr-input.ts";
-import type { AppDependencies } from "../http/request-context.ts";
-import { ocrRequestSchema } from "../ocr/ocr-request.ts";
+import { validate } from "../json/validate.ts";
+import { ocrInputFromJson } from "../ocr/ocr-input.ts";
 import { type OcrServiceDependencies, prepareOcrJob } from "../ocr/ocr-service.ts";
 import { type BatchLineResult, newBatchRequestId } from "./batch-line-result.ts";
 import type { BatchEndpoint } from "./batch-record.ts";
 
 export type BatchLineDependencies = OcrServiceDependencies &
-  ChatPreparationDependencies &
-  Pick<AppDependencies, "backend">;
+  ChatPreparationDependencies & { backend: ChatBackend };
 
 export interface BatchLineRequest {
   endpoint: BatchEndpoint;
@@ -44,11 +42,9 @@ function refuseStreaming(body: Record<string, unknown>): void {
 
 async function answerOcr(deps: BatchLineDependencies, line: BatchLineRequest): Promise<Answer> {
   refuseStreaming(line.body);
-  const request = validate({ ...(line.model ? { model: line.model } : {}), ...line.body }, ocrRequestSchema);
+  const input = ocrInputFromJson({ ...(line.model ? { model: line.model } : {}), ...line.body });
   const job = await prepareOcrJob(deps, {
-    request,
-    source: documentUrl(request),
-    shape: "json",
+    ...input,
     requestId: line.requestId,
     signal: line.signal,
   });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { UnprocessableEntityError } from "../../errors.ts";
-import type { OcrInput } from "../../http/read-ocr-input.ts";
+import type { OcrInput } from "../../ocr/ocr-input.ts";
 import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
 import { openOcrTask } from "../../ocr/ocr-service.ts";
 import type { JobRecord, JobStore } from "../store/job-store.ts";
