@@ -12,7 +12,7 @@
  *
  *   npm run bench:batch [-- --pages 1000 --alone-pages 500 --max-num-seqs 8 --page-ms 1000 --database-url postgres://…]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -41,11 +41,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-async function buildPdf(count: number): Promise<Uint8Array> {
+/** Pages unique to each run (`label`): the result cache (on, as by default) must not answer any of them. */
+async function buildPdf(count: number, label: string): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
   const font = await pdf.embedFont(StandardFonts.Helvetica);
   for (let index = 0; index < count; index++) {
-    pdf.addPage([595, 842]).drawText(`Archive page ${index + 1}`, { x: 72, y: 760, size: 24, font });
+    pdf.addPage([595, 842]).drawText(`Archive ${label} page ${index + 1}`, { x: 72, y: 760, size: 24, font });
   }
   return pdf.save();
 }
@@ -114,6 +115,16 @@ const gateway = await startChildService(
   },
 );
 
+/** CPU seconds a process has used (Linux /proc; NaN elsewhere): user + system, at 100 ticks a second. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface JobRun {
   id: string;
   status: string;
@@ -121,16 +132,19 @@ interface JobRun {
   seconds: number;
   /** Latencies of the interactive requests sent while the job's pages were being read. */
   during: number[];
+  /** The gateway process's CPU seconds during the job. */
+  gatewayCpu: number;
 }
 
 async function runJob(url: string, pageCount: number, interactive: boolean): Promise<JobRun> {
-  const pdf = await buildPdf(pageCount);
+  const pdf = await buildPdf(pageCount, interactive ? "mixed" : "alone");
   const form = new FormData();
   form.append("file", new Blob([new Uint8Array(pdf)], { type: "application/pdf" }), "archive.pdf");
   const created = (await (await fetch(`${url}/v1/ocr/jobs`, { method: "POST", body: form })).json()) as {
     id: string;
   };
   const started = performance.now();
+  const cpuBefore = cpuSeconds(gateway.process.pid);
   let status = "queued";
   let firstPageAt = 0;
   const during: number[] = [];
@@ -153,7 +167,8 @@ async function runJob(url: string, pageCount: number, interactive: boolean): Pro
   }
   const seconds = (performance.now() - started) / 1000;
   await client;
-  return { id: created.id, status, pagesDone, seconds, during };
+  const gatewayCpu = cpuSeconds(gateway.process.pid) - cpuBefore;
+  return { id: created.id, status, pagesDone, seconds, during, gatewayCpu };
 }
 
 try {
@@ -171,6 +186,9 @@ try {
   );
   console.log(
     `  batch ratio (batch pages/s ÷ max): ${(aloneRate / maxPagesPerSecond).toFixed(3)} (goal ≥ 0.95)`,
+  );
+  console.log(
+    `  gateway CPU ${((alone.gatewayCpu * 1000) / alone.pagesDone).toFixed(1)} ms per page (${((alone.gatewayCpu / alone.seconds) * 100).toFixed(0)} % of a core)`,
   );
 
   const idle: number[] = [];
@@ -194,6 +212,9 @@ try {
     `  interactive /v1/ocr p50: idle ${idleP50.toFixed(0)} ms, during batch ${duringP50.toFixed(0)} ms (n=${mixed.during.length})`,
   );
   console.log(`  latency ratio (during ÷ idle): ${(duringP50 / idleP50).toFixed(3)} (goal ≤ 1.2)`);
+  console.log(
+    `  gateway CPU ${((mixed.gatewayCpu * 1000) / (mixed.pagesDone + mixed.during.length)).toFixed(1)} ms per page read`,
+  );
 } finally {
   await gateway.stop();
   await emulator.close();

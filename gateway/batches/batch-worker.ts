@@ -116,6 +116,7 @@ export class BatchWorker {
       const result = await runBatchLine(deps, {
         endpoint: batch.endpoint,
         custom_id: line.custom_id,
+        owner: batch.owner,
         body: line.body,
         model: batch.model,
         requestId,

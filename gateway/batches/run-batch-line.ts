@@ -1,4 +1,5 @@
 import type { ChatBackend } from "../backends/backend.ts";
+import { ownerCachePolicy } from "../cache/owner-cache-policy.ts";
 import { chatRequestSchema } from "../chat/chat-request.ts";
 import { type ChatPreparationDependencies, prepareChatRequest } from "../chat/prepare-chat-request.ts";
 import { BadRequestError, GatewayError, toErrorEnvelope } from "../errors.ts";
@@ -15,6 +16,8 @@ export interface BatchLineRequest {
   endpoint: BatchEndpoint;
   custom_id: string;
   body: Record<string, unknown>;
+  /** The batch's owner (`kind:id`): `/v1/ocr` lines read and fill that owner's result cache. */
+  owner: string;
   /** The batch's model, used when the body names none (Mistral's batch `model`). */
   model: string | null;
   requestId: string;
@@ -45,6 +48,7 @@ async function answerOcr(deps: BatchLineDependencies, line: BatchLineRequest): P
   const input = ocrInputFromJson({ ...(line.model ? { model: line.model } : {}), ...line.body });
   const job = await prepareOcrJob(deps, {
     ...input,
+    cache: ownerCachePolicy(line.owner),
     requestId: line.requestId,
     signal: line.signal,
   });

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors.ts";
+import { cachePolicyFrom } from "../http/cache-control.ts";
 import { validate } from "../http/parse-json-body.ts";
 import { readOcrInput } from "../http/read-ocr-input.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
@@ -83,6 +84,7 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
   return new Hono<AppEnv>()
     .post("/v1/ocr/jobs", async (c) => {
       const store = jobs.store();
+      const { lookup, store: keep } = cachePolicyFrom(c.req.header("cache-control"), undefined);
       const input = await readOcrInput(c, config.MAX_BODY_BYTES);
       const options = validate(
         {
@@ -100,6 +102,7 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
         }),
         metadata: options.metadata ?? null,
         idempotencyKey: c.req.header("idempotency-key") ?? null,
+        cache: { lookup, store: keep },
         requestId: c.get("requestId"),
         signal: c.req.raw.signal,
         now: Date.now(),

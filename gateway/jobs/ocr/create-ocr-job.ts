@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { CacheDirectives } from "../../cache/owner-cache-policy.ts";
 import { UnprocessableEntityError } from "../../errors.ts";
 import type { OcrInput } from "../../ocr/ocr-input.ts";
 import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
@@ -12,6 +13,8 @@ export interface CreateOcrJobInput {
   webhookUrl: string | null;
   metadata: Record<string, string> | null;
   idempotencyKey: string | null;
+  /** The creating request's `Cache-Control`, for the job's pages (they read and fill the owner's cache). */
+  cache: CacheDirectives;
   requestId: string;
   signal: AbortSignal;
   /** Now, and how long the job may take before it expires. */
@@ -94,6 +97,7 @@ export async function createOcrJob(
     task: opened.task.name,
     pages,
     docSizeBytes: opened.bytes.length,
+    cache: job.cache,
   };
   const created = await store.createJob({
     id: `ocrjob_${randomBytes(12).toString("hex")}`,

@@ -1,3 +1,4 @@
+import type { CacheDirectives } from "../../cache/owner-cache-policy.ts";
 import type { OcrRequest } from "../../ocr/ocr-request.ts";
 import type { PageResult } from "../../ocr/ocr-types.ts";
 
@@ -17,6 +18,8 @@ export interface OcrJobParams {
   /** The document page index of each unit, by unit `seq`. */
   pages: number[];
   docSizeBytes: number;
+  /** What the creating request's `Cache-Control` let the result cache do (absent in older jobs: both). */
+  cache?: CacheDirectives;
 }
 
 /** The `ocr_page` unit's payload. */

@@ -1,3 +1,4 @@
+import { ownerCachePolicy } from "../../cache/owner-cache-policy.ts";
 import { GatewayError, NotFoundError } from "../../errors.ts";
 import type { OcrBackend } from "../../ocr/ocr-backend.ts";
 import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
@@ -25,12 +26,14 @@ async function openJobDocument(
     shape: params.shape,
     requestId: jobId,
     signal,
+    cache: ownerCachePolicy(job.owner, params.cache),
   });
 }
 
 /**
  * Reads one page of an OCR job: opens the job's document (once per process, see `JobDocuments`), renders the
- * page and runs the task on it, exactly as `/v1/ocr` does for that page. The page's result is the unit's
+ * page and runs the task on it, exactly as `/v1/ocr` does for that page (the owner's result cache included:
+ * a page read before is not read again, and a page read here is kept). The page's result is the unit's
  * checkpoint and its `page.done` event. A page the model cannot read is recorded as a failed page; transient
  * failures (overload, timeouts) are thrown so the worker retries them later.
  */
@@ -61,7 +64,7 @@ export function ocrPageHandler(
       const result = await documents.with(
         jobId,
         () => openJobDocument(deps, store, jobId, signal),
-        async ({ document, prepared }) => {
+        async ({ document, prepared, cache }) => {
           const page = document.pages.find((candidate) => candidate.index === index);
           if (!page) throw new NotFoundError("page_not_found", `Page ${index} is not in the document.`);
           const [read] = await runOcr({
@@ -72,7 +75,10 @@ export function ocrPageHandler(
             requestId: jobId,
             signal,
             metrics: deps.metrics,
+            pageCache: cache,
           });
+          // The page is final (its unit is checkpointed next): its answer may be kept now.
+          await cache?.commit();
           return read;
         },
       );
