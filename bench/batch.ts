@@ -8,7 +8,10 @@
  *      `Cache-Control: no-cache` so that every interactive request reaches the model: model pages/s (batch
  *      pages + interactive pages, each one model call) ÷ the maximum — goal ≥ 0.95 — and the interactive p50
  *      latency during the batch ÷ idle — goal ≤ 1.2 (batch work backs off when interactive traffic arrives).
- * Rates run from the job's creation to its terminal status (start-up ramp and finalize included).
+ * Rates run from the job's creation to its terminal status (start-up ramp and finalize included). Also printed:
+ * the gateway process's CPU per page (its PDF render workers are processes of their own and not counted).
+ * On a loaded machine the PDF render workers, not the scheduling, bound the rate at ≈1 s a page; a longer
+ * `--page-ms` (e.g. 3000) needs fewer renders a second and so measures how well the slots are kept full.
  *
  *   npm run bench:batch [-- --pages 1000 --alone-pages 500 --max-num-seqs 8 --page-ms 1000 --database-url postgres://…]
  */
