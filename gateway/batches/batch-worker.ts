@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { ModelSlots } from "../jobs/worker/capacity-gate.ts";
+import type { CapacityGate } from "../jobs/worker/capacity-gate.ts";
 import { advanceBatches, type BatchLifecycleOptions, lineOutputPrefix } from "./batch-lifecycle.ts";
 import { succeeded } from "./batch-line-result.ts";
 import type { ClaimedLine } from "./batch-line-store.ts";
@@ -19,8 +19,8 @@ export interface BatchWorkerOptions {
   lifecycle: BatchLifecycleOptions;
   /** Lines this replica runs at once (BATCH_CONCURRENCY). */
   concurrency: number;
-  /** Lets lines use only the model slots interactive requests leave free (the job worker's gate). */
-  capacity: ModelSlots;
+  /** Lets lines use only the model slots interactive requests leave free (shared with job pages). */
+  capacity: CapacityGate;
   /** How long a claimed line stays reserved without a renewal (JOB_LEASE_MS). */
   leaseMs: number;
   pollMs: number;
@@ -143,6 +143,7 @@ export class BatchWorker {
       const result = await runBatchLine(deps, {
         endpoint: batch.endpoint,
         custom_id: line.custom_id,
+        owner: batch.owner,
         body: line.body,
         model: batch.model,
         requestId,

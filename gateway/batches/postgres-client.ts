@@ -1,15 +1,25 @@
 import pg from "pg";
+import { isConnectionFailure, jobStoreUnavailable } from "../jobs/store/store-unavailable.ts";
 import { numberedPlaceholders, type SqlClient, type SqlRow, type SqlValue } from "./sql-client.ts";
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
 
+/** A database that cannot be reached is a 503 `job_store_unavailable` (routes), not an internal error. */
+async function reachable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw isConnectionFailure(error) ? jobStoreUnavailable(error) : error;
+  }
+}
+
 function over(target: Queryable, transaction: SqlClient["transaction"]): SqlClient {
   return {
     dialect: "postgres",
-    all: async <T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>
-      (await target.query(numberedPlaceholders(sql), [...params])).rows as T[],
-    run: async (sql, params = []) =>
-      (await target.query(numberedPlaceholders(sql), [...params])).rowCount ?? 0,
+    all: <T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>
+      reachable(async () => (await target.query(numberedPlaceholders(sql), [...params])).rows as T[]),
+    run: (sql, params = []) =>
+      reachable(async () => (await target.query(numberedPlaceholders(sql), [...params])).rowCount ?? 0),
     transaction,
     close: async () => {},
   };
@@ -23,7 +33,7 @@ export function openPostgresClient(connectionString: string): SqlClient {
   pool.on("error", () => {});
 
   async function transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
-    const connection = await pool.connect();
+    const connection = await reachable(() => pool.connect());
     try {
       await connection.query("BEGIN");
       const nested = over(connection, (inner) => inner(nested));

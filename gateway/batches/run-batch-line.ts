@@ -1,13 +1,12 @@
+import { ownerCachePolicy } from "../cache/owner-cache-policy.ts";
 import { chatRequestSchema } from "../chat/chat-request.ts";
 import {
   type ChatPreparationDependencies,
   prepareVersionedChatRequest,
 } from "../chat/prepare-chat-request.ts";
 import { BadRequestError, GatewayError, toErrorEnvelope } from "../errors.ts";
-import { validate } from "../http/parse-json-body.ts";
-import { documentUrl } from "../http/read-ocr-input.ts";
-import type { AppDependencies } from "../http/request-context.ts";
-import { ocrRequestSchema } from "../ocr/ocr-request.ts";
+import { validate } from "../json/validate.ts";
+import { ocrInputFromJson } from "../ocr/ocr-input.ts";
 import { type OcrServiceDependencies, prepareOcrJob } from "../ocr/ocr-service.ts";
 import {
   type ArchiveFormat,
@@ -17,13 +16,13 @@ import {
 } from "../output-formats/output-format.ts";
 import { renderArchiveFormat } from "../output-formats/render-archive-format.ts";
 import { checkSearchablePdfInput } from "../output-formats/searchable-pdf.ts";
+import type { ModelRelease } from "../release/model-release.ts";
 import { gatewaySoftware } from "../version.ts";
 import { type BatchLineResult, newBatchRequestId } from "./batch-line-result.ts";
 import type { BatchEndpoint } from "./batch-record.ts";
 
 export type BatchLineDependencies = OcrServiceDependencies &
-  ChatPreparationDependencies &
-  Pick<AppDependencies, "release">;
+  ChatPreparationDependencies & { release: ModelRelease };
 
 /** A rendered archive file of a line (searchable PDF, ALTO, hOCR), to be kept as a file of the batch's owner. */
 export interface LineOutputFile {
@@ -40,6 +39,8 @@ export interface BatchLineRequest {
   endpoint: BatchEndpoint;
   custom_id: string;
   body: Record<string, unknown>;
+  /** The batch's owner (`kind:id`): `/v1/ocr` lines read and fill that owner's result cache. */
+  owner: string;
   /** The batch's model, used when the body names none (Mistral's batch `model`). */
   model: string | null;
   requestId: string;
@@ -69,12 +70,11 @@ function refuseStreaming(body: Record<string, unknown>): void {
 
 async function answerOcr(deps: BatchLineDependencies, line: BatchLineRequest): Promise<Answer> {
   refuseStreaming(line.body);
-  const request = validate({ ...(line.model ? { model: line.model } : {}), ...line.body }, ocrRequestSchema);
-  const source = documentUrl(request);
+  const input = ocrInputFromJson({ ...(line.model ? { model: line.model } : {}), ...line.body });
+  const { request, source } = input;
   const job = await prepareOcrJob(deps, {
-    request,
-    source,
-    shape: "json",
+    ...input,
+    cache: ownerCachePolicy(line.owner),
     requestId: line.requestId,
     signal: line.signal,
     rendersArchiveFormats: line.saveOutput !== undefined,

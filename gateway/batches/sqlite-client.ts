@@ -9,6 +9,9 @@ export function openSqliteClient(file: string): SqlClient {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("busy_timeout = 5000");
+  // As the job store: in WAL mode a commit survives the process being killed; only an OS crash or power loss
+  // may drop the last commits, and a line whose checkpoint is lost is run again.
+  db.pragma("synchronous = NORMAL");
   let lock: Promise<unknown> = Promise.resolve();
 
   const direct = {

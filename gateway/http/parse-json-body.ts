@@ -2,15 +2,11 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
 import { JsonTooDeepError, parseJsonBytes } from "../json/fast-json.ts";
+import { validate } from "../json/validate.ts";
 import { readRequestBody } from "./read-body.ts";
 
-/** Formats the first zod issue as `path: message` for a 400 that says what to fix. */
-export function describeIssue(error: z.ZodError): { message: string; param: string | null } {
-  const issue = error.issues[0];
-  if (!issue) return { message: "Invalid request body.", param: null };
-  const param = issue.path.length > 0 ? issue.path.join(".") : null;
-  return { message: param ? `Invalid \`${param}\`: ${issue.message}` : issue.message, param };
-}
+// Validation knows no HTTP (batch lines and the CLI use it too); re-exported for the routes.
+export { describeIssue, validate } from "../json/validate.ts";
 
 /** True for `application/json` and `application/*+json` content types. */
 export function isJsonContentType(type: string | undefined): boolean {
@@ -39,16 +35,6 @@ export function parseJson<T extends z.ZodType>(bytes: Uint8Array, schema: T): z.
     throw new BadRequestError("invalid_json", "The request body is not valid JSON.");
   }
   return validate(body, schema);
-}
-
-/** Validates a parsed value; a mismatch is a 400 `invalid_request` naming the field. */
-export function validate<T extends z.ZodType>(body: unknown, schema: T): z.output<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const { message, param } = describeIssue(result.error);
-    throw new BadRequestError("invalid_request", message, { param });
-  }
-  return result.data;
 }
 
 /** Reads a JSON request body within `limit` bytes and validates it; other content types → 415. */

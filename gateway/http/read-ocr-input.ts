@@ -1,17 +1,10 @@
 import type { Context } from "hono";
 import { BadRequestError, UnsupportedMediaTypeError } from "../errors.ts";
 import { JsonTooDeepError, parseJsonText } from "../json/fast-json.ts";
-import { type OcrRequest, ocrRequestSchema } from "../ocr/ocr-request.ts";
-import type { DocumentSource } from "../ocr/ocr-types.ts";
+import { documentSource, type OcrInput } from "../ocr/ocr-input.ts";
+import { ocrRequestSchema } from "../ocr/ocr-request.ts";
 import { isJsonContentType, jsonDepthError, parseJson, validate } from "./parse-json-body.ts";
 import { readRequestBody } from "./read-body.ts";
-
-export interface OcrInput {
-  request: OcrRequest;
-  source: DocumentSource;
-  /** Which request shape was used: it decides the default task (see `requestedTaskName`). */
-  shape: "multipart" | "json";
-}
 
 const BOOLEAN_FIELDS = new Set(["stream", "include_image_base64"]);
 const NUMBER_FIELDS = new Set(["max_tokens"]);
@@ -71,32 +64,8 @@ async function readMultipart(c: Context, limit: number): Promise<OcrInput> {
       shape: "multipart",
     };
   }
-  if (request.document) return { request, source: documentUrl(request), shape: "multipart" };
+  if (request.document) return { request, source: documentSource(request), shape: "multipart" };
   throw new BadRequestError("missing_file", "Send the document as a `file` form field.", { param: "file" });
-}
-
-/** Where a JSON request's `document` points (a 400 when it is missing or an uploaded-file reference). */
-export function documentUrl(request: OcrRequest): DocumentSource {
-  const document = request.document;
-  if (!document) {
-    throw new BadRequestError("missing_document", "`document` is required: an image_url or document_url.", {
-      param: "document",
-    });
-  }
-  if (document.type === "file") {
-    throw new BadRequestError(
-      "unsupported_document_type",
-      "Uploaded file ids are not supported; send a URL or a data: URL.",
-      {
-        param: "document.type",
-      },
-    );
-  }
-  if (document.type === "image_url") {
-    const url = typeof document.image_url === "string" ? document.image_url : document.image_url.url;
-    return { kind: "url", url, name: undefined };
-  }
-  return { kind: "url", url: document.document_url, name: document.document_name ?? undefined };
 }
 
 /**
@@ -108,7 +77,7 @@ export async function readOcrInput(c: Context, limit: number): Promise<OcrInput>
   if (/^multipart\/form-data/i.test(type)) return readMultipart(c, limit);
   if (isJsonContentType(type)) {
     const request = parseJson(await readRequestBody(c, limit), ocrRequestSchema);
-    return { request, source: documentUrl(request), shape: "json" };
+    return { request, source: documentSource(request), shape: "json" };
   }
   throw new UnsupportedMediaTypeError(
     "unsupported_content_type",

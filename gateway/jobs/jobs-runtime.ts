@@ -19,6 +19,8 @@ export interface JobsRuntime {
   store(): JobStore;
   /** Undefined when this process runs no worker (`JOB_WORKER=false`). */
   readonly worker: JobWorker | undefined;
+  /** The model slots background work shares (job pages and batch lines), see `ModelSlots`. */
+  readonly slots: ModelSlots;
   readonly settings: { resultTtlMs: number; expireAfterMs: number };
   /** For `/ready`: whether the store answers. */
   health(): Promise<{ ok: boolean; backend: string; error?: string }>;
@@ -45,14 +47,15 @@ export async function startJobs(
   const documents = new JobDocuments();
   const load =
     deps.ocr.load?.bind(deps.ocr) ?? (() => ({ slots: config.JOB_MAX_IN_FLIGHT, busy: 0, waiting: 0 }));
-  const slots = new ModelSlots(load, config.JOB_MAX_IN_FLIGHT);
+  const slots = new ModelSlots(load);
+  const gate = slots.gate(config.JOB_MAX_IN_FLIGHT);
   const worker = config.JOB_WORKER ? createWorker() : undefined;
 
   function createWorker(): JobWorker {
     return new JobWorker({
       store: lazyStore(),
       logger,
-      gate: slots,
+      gate,
       leaseMs: config.JOB_LEASE_MS,
       pollMs: config.JOB_POLL_MS,
       maxAttempts: config.JOB_MAX_ATTEMPTS,
@@ -96,7 +99,7 @@ export async function startJobs(
       now: Date.now,
       logger,
     });
-    worker.register(OCR_PAGE_KIND, ocrPageHandler(deps, documents, slots), { usesModel: true });
+    worker.register(OCR_PAGE_KIND, ocrPageHandler(deps, documents, gate), { usesModel: true });
     worker.register(OCR_FINALIZE_KIND, finalize, { usesModel: false });
     worker.start();
   }
@@ -112,6 +115,7 @@ export async function startJobs(
       return store;
     },
     worker,
+    slots,
     settings,
     async health() {
       return store ? store.health() : { ok: false, backend: backendName, error: "not connected" };

@@ -20,6 +20,17 @@ const usage: JsonSchema = {
   required: ["prompt_tokens", "completion_tokens"],
 };
 
+const storeHealth = (description: string): JsonSchema => ({
+  type: "object",
+  description,
+  properties: {
+    ok: { type: "boolean" },
+    backend: { type: "string", enum: ["postgres", "sqlite"] },
+    error: { type: "string" },
+  },
+  required: ["ok", "backend"],
+});
+
 /** Response and shared schemas of the document (`components.schemas`); request bodies are added from zod. */
 export function responseSchemas(): Record<string, JsonSchema> {
   return {
@@ -162,6 +173,35 @@ export function responseSchemas(): Record<string, JsonSchema> {
       properties: { status: { const: "ok" } },
       required: ["status"],
     },
+    WebhookDelivery: {
+      type: "object",
+      description:
+        "One event's delivery to a webhook URL: retried with backoff until a 2xx, a permanent refusal or the " +
+        "end of the retry window. Every attempt carries the same `webhook-id` (the event id).",
+      properties: {
+        event_id: { type: "string" },
+        type: { type: "string", examples: ["ocr.job.completed", "batch.completed"] },
+        url: { type: "string" },
+        status: { type: "string", enum: ["pending", "delivered", "failed"] },
+        attempts: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: {
+              at: { type: "integer", description: "Unix seconds." },
+              status_code: nullable("integer"),
+              error: nullable("string"),
+            },
+            required: ["at", "status_code", "error"],
+          },
+        },
+        next_attempt_at: {
+          ...nullable("integer"),
+          description: "Unix seconds; null once delivered or given up.",
+        },
+      },
+      required: ["event_id", "type", "url", "status", "attempts", "next_attempt_at"],
+    },
     Readiness: {
       type: "object",
       properties: {
@@ -174,6 +214,12 @@ export function responseSchemas(): Record<string, JsonSchema> {
           description: "With REDIS_URL: shared state; `down` never makes the gateway unready.",
           properties: { status: { type: "string", enum: ["up", "down"] }, detail: { type: "string" } },
         },
+        job_store: storeHealth(
+          "The job store (jobs' database); `ok: false` never makes the gateway unready.",
+        ),
+        batch_store: storeHealth(
+          "The files, batches and webhook deliveries' database; `ok: false` never makes the gateway unready.",
+        ),
       },
       required: ["status", "ready", "backend"],
     },

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { BadRequestError, ConflictError, type GatewayError, NotFoundError } from "../errors.ts";
 import { attachmentHeaders } from "../http/attachment-headers.ts";
+import { cachePolicyFrom } from "../http/cache-control.ts";
 import { validate } from "../http/parse-json-body.ts";
 import { readOcrInput } from "../http/read-ocr-input.ts";
 import type { AppDependencies, AppEnv } from "../http/request-context.ts";
@@ -14,6 +15,7 @@ import { OCR_JOB_TYPE, type OcrJobParams } from "../jobs/ocr/ocr-job-params.ts";
 import { type JobOutputInfo, type JobRecord, TERMINAL_STATUSES } from "../jobs/store/job-store.ts";
 import { isArchiveFormat } from "../output-formats/output-format.ts";
 import { checkWebhookUrlOption } from "../webhooks/check-webhook-url.ts";
+import { toDeliveryView, type WebhookDeliveryView } from "../webhooks/webhook-delivery.ts";
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -77,8 +79,9 @@ function jsonField(value: unknown, name: string): unknown {
 /**
  * Async OCR jobs: `POST /v1/ocr/jobs` takes what `POST /v1/ocr` takes (plus `webhook_url`, `metadata` and an
  * `Idempotency-Key` header) and answers 202 at once; the pages are read in the background, checkpointed one by
- * one. Retrieve, list, cancel, delete and follow (`/events`, SSE resumable with `Last-Event-ID`) the job; a job
- * asked for `output_format` pdf/alto/hocr has its file downloaded from `/content` once it completed.
+ * one. Retrieve (with the webhook deliveries of its events), list, cancel, delete and follow (`/events`, SSE
+ * resumable with `Last-Event-ID`) the job; a job asked for `output_format` pdf/alto/hocr has its file
+ * downloaded from `/content` once it completed.
  * Another owner's job is a 404, as if it did not exist.
  */
 export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
@@ -98,6 +101,12 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
     return jobs.store().describeOutput(job.id);
   }
 
+  /** The deliveries of the job's events (none without a batch runtime, which keeps the webhook store). */
+  async function deliveries(job: JobRecord): Promise<WebhookDeliveryView[]> {
+    const webhooks = deps.batches?.stores.webhooks;
+    return webhooks ? (await webhooks.forSubject(job.id)).map(toDeliveryView) : [];
+  }
+
   async function cancel(job: JobRecord): Promise<JobRecord | undefined> {
     const error = { code: "job_cancelled", message: "The job was cancelled." };
     return jobs.store().finishJob(job.id, {
@@ -112,6 +121,7 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
   return new Hono<AppEnv>()
     .post("/v1/ocr/jobs", async (c) => {
       const store = jobs.store();
+      const { lookup, store: keep } = cachePolicyFrom(c.req.header("cache-control"), undefined);
       const input = await readOcrInput(c, config.MAX_BODY_BYTES);
       const options = validate(
         {
@@ -129,6 +139,7 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
         }),
         metadata: options.metadata ?? null,
         idempotencyKey: c.req.header("idempotency-key") ?? null,
+        cache: { lookup, store: keep },
         requestId: c.get("requestId"),
         signal: c.req.raw.signal,
         now: Date.now(),
@@ -157,7 +168,7 @@ export function ocrJobsRoute(deps: AppDependencies, jobs: JobsRuntime) {
     })
     .get("/v1/ocr/jobs/:id", async (c) => {
       const job = await ownedJob(c.req.param("id"), requestOwner(c));
-      return c.json(ocrJobObject(job, models.served, true, await jobOutput(job)));
+      return c.json(ocrJobObject(job, models.served, true, await jobOutput(job), await deliveries(job)));
     })
     .get("/v1/ocr/jobs/:id/content", async (c) => {
       const job = await ownedJob(c.req.param("id"), requestOwner(c));

@@ -144,8 +144,9 @@ describe("signed webhooks", () => {
     }
   });
 
-  it("POSTs ocr.job.completed when an async OCR job ends", async () => {
-    const receiver = await startReceiver(() => 200);
+  it("POSTs ocr.job.completed when an async OCR job ends; the job shows its delivery attempts", async () => {
+    let calls = 0;
+    const receiver = await startReceiver(() => (++calls === 1 ? 500 : 200));
     const gateway = await startGateway(env());
     try {
       const response = await fetch(`${gateway.url}/v1/ocr/jobs`, {
@@ -158,17 +159,31 @@ describe("signed webhooks", () => {
       });
       expect(response.status).toBe(202);
       const job = (await response.json()) as { id: string };
-      await pollUntil(
-        async () => receiver.received.length,
-        (count) => count >= 1,
+      const shown: Json = await pollUntil(
+        async () => (await fetch(`${gateway.url}/v1/ocr/jobs/${job.id}`)).json(),
+        (value: Json) => value.webhook_deliveries?.[0]?.status === "delivered",
       );
-      const first = receiver.received[0] as Received;
+      expect(receiver.received).toHaveLength(2);
+      const last = receiver.received[1] as Received;
       const event = await new OpenAI({ apiKey: "unused" }).webhooks.unwrap(
-        first.body,
-        headersOf(first),
+        last.body,
+        headersOf(last),
         SECRET,
       );
       expect(event).toMatchObject({ object: "event", type: "ocr.job.completed", data: { id: job.id } });
+      expect(shown.webhook_deliveries).toHaveLength(1);
+      expect(shown.webhook_deliveries[0]).toMatchObject({
+        event_id: last.headers["webhook-id"],
+        type: "ocr.job.completed",
+        url: receiver.url,
+        next_attempt_at: null,
+      });
+      expect(shown.webhook_deliveries[0].attempts.map((attempt: Json) => attempt.status_code)).toEqual([
+        500, 200,
+      ]);
+      // The list shows jobs without their deliveries, as /v1/batches does.
+      const list: Json = await (await fetch(`${gateway.url}/v1/ocr/jobs`)).json();
+      expect(list.data[0].webhook_deliveries).toBeUndefined();
     } finally {
       await gateway.close();
       await receiver.close();

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { CacheDirectives } from "../../cache/owner-cache-policy.ts";
 import { UnprocessableEntityError } from "../../errors.ts";
-import type { OcrInput } from "../../http/read-ocr-input.ts";
+import type { OcrInput } from "../../ocr/ocr-input.ts";
 import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
 import { openOcrTask } from "../../ocr/ocr-service.ts";
 import { checkSearchablePdfInput } from "../../output-formats/searchable-pdf.ts";
@@ -13,6 +14,8 @@ export interface CreateOcrJobInput {
   webhookUrl: string | null;
   metadata: Record<string, string> | null;
   idempotencyKey: string | null;
+  /** The creating request's `Cache-Control`, for the job's pages (they read and fill the owner's cache). */
+  cache: CacheDirectives;
   requestId: string;
   signal: AbortSignal;
   /** Now, and how long the job may take before it expires. */
@@ -99,6 +102,7 @@ export async function createOcrJob(
     pages,
     docSizeBytes: opened.bytes.length,
     ...(job.input.source.name ? { documentName: job.input.source.name } : {}),
+    cache: job.cache,
   };
   const created = await store.createJob({
     id: `ocrjob_${randomBytes(12).toString("hex")}`,

@@ -1,3 +1,4 @@
+import type { WebhookDeliveryView } from "../../webhooks/webhook-delivery.ts";
 import type { JobOutputInfo, JobRecord } from "../store/job-store.ts";
 import type { OcrJobParams } from "./ocr-job-params.ts";
 
@@ -23,13 +24,15 @@ export function ocrJobOutputObject(jobId: string, output: JobOutputInfo): Record
 /**
  * An OCR job as the API shows it (OpenAI's object conventions: `object`, Unix-second timestamps, `metadata`).
  * `result` is the `/v1/ocr` answer, present once the job completed, and only with `withResult`; `output`
- * describes the archive file of a completed job asked for `output_format` pdf/alto/hocr (null otherwise).
+ * describes the archive file of a completed job asked for `output_format` pdf/alto/hocr (null otherwise);
+ * `webhook_deliveries` (the deliveries of the job's events and their attempts) only when given.
  */
 export function ocrJobObject(
   job: JobRecord,
   model: string,
   withResult: boolean,
   output?: JobOutputInfo,
+  deliveries?: WebhookDeliveryView[],
 ): Record<string, unknown> {
   const params = job.params as OcrJobParams;
   return {
@@ -57,5 +60,6 @@ export function ocrJobObject(
           output: output && job.status === "completed" ? ocrJobOutputObject(job.id, output) : null,
         }
       : {}),
+    ...(deliveries ? { webhook_deliveries: deliveries } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { CacheDirectives } from "../../cache/owner-cache-policy.ts";
 import type { OcrRequest } from "../../ocr/ocr-request.ts";
 import type { PageResult } from "../../ocr/ocr-types.ts";
 
@@ -19,6 +20,8 @@ export interface OcrJobParams {
   docSizeBytes: number;
   /** The uploaded file's name (for the name of an archive output file); absent for URLs and older jobs. */
   documentName?: string;
+  /** What the creating request's `Cache-Control` let the result cache do (absent in older jobs: both). */
+  cache?: CacheDirectives;
 }
 
 /** The `ocr_page` unit's payload. */

@@ -1,10 +1,11 @@
+import { ownerCachePolicy } from "../../cache/owner-cache-policy.ts";
 import { GatewayError, NotFoundError } from "../../errors.ts";
 import type { OcrBackend } from "../../ocr/ocr-backend.ts";
 import type { OcrServiceDependencies } from "../../ocr/ocr-service.ts";
 import { openOcrTask } from "../../ocr/ocr-service.ts";
 import { runOcr } from "../../ocr/run-ocr.ts";
 import type { JobStore, UnitOutcome, WorkUnit } from "../store/job-store.ts";
-import type { ModelSlots } from "../worker/capacity-gate.ts";
+import type { CapacityGate } from "../worker/capacity-gate.ts";
 import type { UnitContext, UnitHandler } from "../worker/job-worker.ts";
 import { shouldRetry } from "../worker/unit-retry.ts";
 import type { JobDocuments } from "./job-documents.ts";
@@ -27,19 +28,21 @@ async function openJobDocument(
     signal,
     // The finalize unit renders the job's archive file from the pages read here.
     rendersArchiveFormats: true,
+    cache: ownerCachePolicy(job.owner, params.cache),
   });
 }
 
 /**
  * Reads one page of an OCR job: opens the job's document (once per process, see `JobDocuments`), renders the
- * page and runs the task on it, exactly as `/v1/ocr` does for that page. The page's result is the unit's
+ * page and runs the task on it, exactly as `/v1/ocr` does for that page (the owner's result cache included:
+ * a page read before is not read again, and a page read here is kept). The page's result is the unit's
  * checkpoint and its `page.done` event. A page the model cannot read is recorded as a failed page; transient
  * failures (overload, timeouts) are thrown so the worker retries them later.
  */
 export function ocrPageHandler(
   deps: OcrServiceDependencies,
   documents: JobDocuments,
-  slots: ModelSlots,
+  slots: CapacityGate,
 ): UnitHandler {
   // The page is rendered first, then waits for a free model slot: rendering overlaps other pages' reading.
   const backend: OcrBackend = {
@@ -63,7 +66,7 @@ export function ocrPageHandler(
       const result = await documents.with(
         jobId,
         () => openJobDocument(deps, store, jobId, signal),
-        async ({ document, prepared }) => {
+        async ({ document, prepared, cache }) => {
           const page = document.pages.find((candidate) => candidate.index === index);
           if (!page) throw new NotFoundError("page_not_found", `Page ${index} is not in the document.`);
           const [read] = await runOcr({
@@ -74,7 +77,10 @@ export function ocrPageHandler(
             requestId: jobId,
             signal,
             metrics: deps.metrics,
+            pageCache: cache,
           });
+          // The page is final (its unit is checkpointed next): its answer may be kept now.
+          await cache?.commit();
           return read;
         },
       );

@@ -35,7 +35,7 @@ const file: JsonSchema = {
 const deliveries: JsonSchema = {
   type: "array",
   description: "The gateway's addition: the webhook deliveries of the batch's events and their attempts.",
-  items: { type: "object" },
+  items: { $ref: "#/components/schemas/WebhookDelivery" },
 };
 
 const batch: JsonSchema = {

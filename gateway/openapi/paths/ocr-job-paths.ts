@@ -61,6 +61,12 @@ const ocrJob: JsonSchema = {
         { type: "null" },
       ],
     },
+    webhook_deliveries: {
+      description:
+        "Retrieve only: the webhook deliveries of the job's events (`ocr.job.<status>`) and their attempts.",
+      type: "array",
+      items: { $ref: "#/components/schemas/WebhookDelivery" },
+    },
   },
 };
 
