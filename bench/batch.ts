@@ -115,8 +115,12 @@ const gateway = await startChildService(
     IMAGE_MAX_LONG_SIDE: "1024",
     IMAGE_MAX_PIXELS: String(1024 * 1024),
     PDF_MAX_PAGES: String(Math.max(1000, pages, alonePages)),
+    // Scheduling is what is measured: the orientation check is CPU work per page (bench:rotation), which on
+    // this machine's 2 cores would cap pages/s below the emulator's maximum whatever the scheduler does.
+    AUTO_ROTATE: process.env.AUTO_ROTATE ?? "off",
   },
 );
+console.log(`AUTO_ROTATE=${process.env.AUTO_ROTATE ?? "off"} (the orientation check's cost: npm run bench:rotation)`);
 
 /** CPU seconds a process has used (Linux /proc; NaN elsewhere): user + system, at 100 ticks a second. */
 function cpuSeconds(pid: number | undefined): number {
