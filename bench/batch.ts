@@ -120,7 +120,9 @@ const gateway = await startChildService(
     AUTO_ROTATE: process.env.AUTO_ROTATE ?? "off",
   },
 );
-console.log(`AUTO_ROTATE=${process.env.AUTO_ROTATE ?? "off"} (the orientation check's cost: npm run bench:rotation)`);
+console.log(
+  `AUTO_ROTATE=${process.env.AUTO_ROTATE ?? "off"} (the orientation check's cost: npm run bench:rotation)`,
+);
 
 /** CPU seconds a process has used (Linux /proc; NaN elsewhere): user + system, at 100 ticks a second. */
 function cpuSeconds(pid: number | undefined): number {
