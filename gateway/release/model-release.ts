@@ -41,6 +41,17 @@ function structure(spec: VersionSpec, defaultProfile: string): string {
  * a candidate back (weight 0) when it does worse than the stable version by more than the policy allows, says
  * which candidates a request is mirrored to, and takes new weights from a reloaded file.
  */
+/** A model version as `/v1/models` and the logs describe it. */
+export interface VersionDescription {
+  name: string;
+  model: string;
+  profile: string;
+  role: string;
+  weight: number;
+  shadow_percent: number;
+  rolled_back?: string;
+}
+
 export class ModelRelease {
   readonly versions: readonly ModelVersion[];
   /** Every model name a client may send: the gateway's, and each version's name and served name. */
@@ -277,15 +288,7 @@ export class ModelRelease {
   }
 
   /** What `/v1/models` and logs say about each version. */
-  describe(): Array<{
-    name: string;
-    model: string;
-    profile: string;
-    role: string;
-    weight: number;
-    shadow_percent: number;
-    rolled_back?: string;
-  }> {
+  describe(): VersionDescription[] {
     return this.versions.map((version) => ({
       name: version.name,
       model: version.model,

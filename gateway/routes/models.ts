@@ -4,17 +4,6 @@ import type { AppDependencies, AppEnv } from "../http/request-context.ts";
 
 const CREATED = Math.floor(Date.now() / 1000);
 
-/** A model version as `/v1/models` describes it. */
-interface VersionCard {
-  name: string;
-  model: string;
-  profile: string;
-  role: string;
-  weight: number;
-  shadow_percent: number;
-  rolled_back?: string;
-}
-
 /**
  * `GET /v1/models`: the served model and every alias, in OpenAI's list shape. With several model versions
  * (UPSTREAMS_FILE), each version's name and served model name are listed too (`model_version` on their
@@ -23,7 +12,7 @@ interface VersionCard {
 export function modelsRoute({ backend, models, release }: AppDependencies) {
   const versioned = release.versions.length > 1;
   const list = () => {
-    const versions: VersionCard[] = release.describe();
+    const versions = release.describe();
     const cards: Array<ModelCard & { model_version?: string }> = models.all.map((id) => {
       const version = versioned ? release.find(id) : undefined;
       return {
