@@ -1,47 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresJobStore } from "../../gateway/jobs/store/postgres-job-store.ts";
-import { freePort, type SpawnedProcess, spawnService } from "../deploy/support/child-processes.ts";
+import { freePort } from "../deploy/support/child-processes.ts";
+import { killHard, startChildGateway } from "../support/child-gateway.ts";
 import { buildReceiptPdf } from "../support/ocr-fixtures.ts";
 import { callsPerPage, type Json, postJobForm, waitForJob } from "../support/ocr-job-client.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres-database.ts";
 import { createPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.ts";
 import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 
-interface ChildGateway {
-  url: string;
-  process: SpawnedProcess;
-}
-
 const JOB_ENV = { JOB_LEASE_MS: "2000", JOB_POLL_MS: "50", JOB_PAGES_PER_REPLICA: "4", LOG_LEVEL: "warn" };
-
-/** A gateway in its own process (so it can be killed with SIGKILL), healthy before this resolves. */
-async function startChildGateway(env: Record<string, string>): Promise<ChildGateway> {
-  const port = await freePort();
-  const child = spawnService(
-    process.execPath,
-    ["--import", "tsx", "gateway/server.ts", "--port", String(port), "--host", "127.0.0.1"],
-    env,
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.child.exitCode !== null) throw new Error(`gateway exited: ${child.output()}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { url, process: child };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`gateway did not start: ${child.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-function killHard(gateway: ChildGateway): Promise<void> {
-  return new Promise((resolve) => {
-    gateway.process.child.once("exit", () => resolve());
-    gateway.process.child.kill("SIGKILL");
-  });
-}
 
 /** Every page of the answer exactly once, in order. */
 function expectEveryPageOnce(job: Json, pages: number): void {
