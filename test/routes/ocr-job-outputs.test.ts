@@ -3,16 +3,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { characterErrorRate } from "../../gateway/eval/text-metrics.ts";
 import { buildSamplePdf, encryptPdf } from "../documents/pdf-fixtures.ts";
 import { checkPdf, pdfText, pdfWords } from "../output-formats/support/poppler.ts";
+import { type BatchTestBed, useBatchGateway } from "../support/batch-fixtures.ts";
 import { readReceipt } from "../support/fixtures.ts";
-import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
 import { type Json, postJobJson, waitForJob } from "../support/ocr-job-client.ts";
-import { createTestDatabase, type TestDatabase } from "../support/postgres-database.ts";
 import { lacks } from "../support/system-tools.ts";
-import { VllmEmulator } from "../support/vllm-emulator/index.ts";
 
 const run = promisify(execFile);
 const ALICE = { authorization: "Bearer alice-key-123" };
@@ -23,37 +21,15 @@ const SLOW_SPOTTING = {
   firstTokenDelayMs: 1_500,
 };
 
-interface Bed {
-  emulator: VllmEmulator;
-  gateway: RunningGateway;
-}
-
 /** A gateway with two API keys on the embedded SQLite store or a fresh PostgreSQL database. */
-function useJobGateway(store: "sqlite" | "postgres", env: Record<string, string> = {}): Bed {
-  const bed = {} as Bed;
-  let database: TestDatabase | undefined;
-  beforeAll(async () => {
-    bed.emulator = await VllmEmulator.start();
-    database = store === "postgres" ? await createTestDatabase() : undefined;
-    bed.gateway = await startGateway({
-      VLLM_URL: bed.emulator.url,
-      API_KEYS: "alice-key-123,bob-key-4567",
-      JOB_POLL_MS: "20",
-      ...(database ? { DATABASE_URL: database.url } : {}),
-      ...env,
-    });
-  });
-  afterAll(async () => {
-    await bed.gateway?.close();
-    await bed.emulator?.close();
-    await database?.drop();
-  });
+function useJobGateway(store: "sqlite" | "postgres", env: Record<string, string> = {}): BatchTestBed {
+  const bed = useBatchGateway(store, { API_KEYS: "alice-key-123,bob-key-4567", JOB_POLL_MS: "20", ...env });
   afterEach(() => bed.emulator.reset());
   return bed;
 }
 
 async function submit(
-  bed: Bed,
+  bed: BatchTestBed,
   file: { bytes: Uint8Array; name: string },
   fields: Record<string, string>,
   headers: Record<string, string> = ALICE,
@@ -64,7 +40,7 @@ async function submit(
   return fetch(`${bed.gateway.url}/v1/ocr/jobs`, { method: "POST", body: form, headers });
 }
 
-async function finishedJob(bed: Bed, file: { bytes: Uint8Array; name: string }, format: string) {
+async function finishedJob(bed: BatchTestBed, file: { bytes: Uint8Array; name: string }, format: string) {
   const response = await submit(bed, file, { output_format: format });
   const created = (await response.json()) as Json;
   expect(response.status, JSON.stringify(created)).toBe(202);
@@ -74,7 +50,7 @@ async function finishedJob(bed: Bed, file: { bytes: Uint8Array; name: string }, 
   return job;
 }
 
-async function download(bed: Bed, id: string, headers: Record<string, string> = ALICE) {
+async function download(bed: BatchTestBed, id: string, headers: Record<string, string> = ALICE) {
   const response = await fetch(`${bed.gateway.url}/v1/ocr/jobs/${id}/content`, { headers });
   return { response, body: Buffer.from(await response.arrayBuffer()) };
 }

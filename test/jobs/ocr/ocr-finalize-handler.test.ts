@@ -6,21 +6,9 @@ import { JobDocuments } from "../../../gateway/jobs/ocr/job-documents.ts";
 import { ocrFinalizeHandler } from "../../../gateway/jobs/ocr/ocr-finalize-handler.ts";
 import { SqliteJobStore } from "../../../gateway/jobs/store/sqlite-job-store.ts";
 import type { OcrServiceDependencies } from "../../../gateway/ocr/ocr-service.ts";
-import { readReceipt } from "../../support/fixtures.ts";
+import { readReceipt, spottedReceiptPage } from "../../support/fixtures.ts";
 
-const page = {
-  index: 0,
-  markdown: "TOTAL 9.00",
-  text: "TOTAL 9.00",
-  images: [],
-  dimensions: { width: 463, height: 1013, dpi: 72 },
-  boxes: [{ text: "TOTAL 9.00", box: { x1: 40, y1: 600, x2: 400, y2: 630 } }],
-  finish_reason: "stop",
-  retried: false,
-  warnings: [],
-  error: null,
-  usage: { prompt_tokens: 1, completion_tokens: 1 },
-};
+const page = spottedReceiptPage;
 /** What the finalize handler uses of the OCR service's dependencies. */
 const deps = {
   tasks: { get: (name: string) => ({ name, structuredOutput: false }) },

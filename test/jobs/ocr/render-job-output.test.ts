@@ -1,22 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { renderJobOutput } from "../../../gateway/jobs/ocr/render-job-output.ts";
 import type { OcrResponse } from "../../../gateway/ocr/ocr-response.ts";
-import { readReceipt } from "../../support/fixtures.ts";
+import { readReceipt, spottedReceiptPage } from "../../support/fixtures.ts";
 
 const limits = { maxPixels: 50_000_000, maxSide: 10_000, maxFrames: 100 } as never;
-const page = {
-  index: 0,
-  markdown: "TOTAL 9.00",
-  text: "TOTAL 9.00",
-  images: [],
-  dimensions: { width: 463, height: 1013, dpi: 72 },
-  boxes: [{ text: "TOTAL 9.00", box: { x1: 40, y1: 600, x2: 400, y2: 630 } }],
-  finish_reason: "stop",
-  retried: false,
-  warnings: [],
-  error: null,
-  usage: { prompt_tokens: 1, completion_tokens: 1 },
-};
+const page = spottedReceiptPage;
 const response = { object: "ocr", text: "TOTAL 9.00", pages: [page] } as unknown as OcrResponse;
 const base = { response, documentName: "scan.jpg", createdAt: new Date(0), limits };
 
