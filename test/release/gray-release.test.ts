@@ -1,106 +1,21 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
-import { chatAnswerText } from "../../gateway/release/answer-text.ts";
-import { receiptDataUrl } from "../support/fixtures.ts";
-import type { RunningGateway } from "../support/gateway-harness.ts";
-import { metricValue, useUpstreamBed } from "../support/upstream-bed.ts";
-import type { VllmEmulator } from "../support/vllm-emulator/index.ts";
+import { metricValue } from "../support/upstream-bed.ts";
+import {
+  answerOf,
+  CANDIDATE_TEXT,
+  chat,
+  image,
+  listVersions,
+  STABLE_TEXT,
+  useReleaseBed,
+  type VersionEntry,
+  waitFor,
+} from "./release-bed.ts";
 
-const bed = useUpstreamBed();
-const dir = mkdtempSync(path.join(tmpdir(), "gray-release-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const STABLE_TEXT = "BOOK TA .K (TAMAN DAYA) SDN BHD TOTAL: 9.00 CASH 10.00";
-const CANDIDATE_TEXT = "BOOK TA .K (TAMAN DAYA) SDN BHD TOTAL: 9.80 CASH 10.00";
-const image = receiptDataUrl("000");
-
-interface VersionEntry {
-  name: string;
-  model: string;
-  weight?: number;
-  role?: "stable" | "candidate";
-  shadow_percent?: number;
-}
-
-/** Two emulators that answer differently: the stable v1 and the candidate v2. */
-async function twoVersions() {
-  const stable = await bed.emulator({ servedModelNames: ["hunyuan-v1"], recordLimit: 5_000 });
-  const candidate = await bed.emulator({ servedModelNames: ["hunyuan-v2"], recordLimit: 5_000 });
-  stable.setDefaultAnswer(() => ({ text: STABLE_TEXT }));
-  candidate.setDefaultAnswer(() => ({ text: CANDIDATE_TEXT }));
-  return { stable, candidate };
-}
-
-let files = 0;
-function writeRelease(
-  stable: VllmEmulator,
-  candidate: VllmEmulator,
-  entries: [VersionEntry, VersionEntry],
-  extra: Record<string, unknown> = {},
-  file = path.join(dir, `upstreams-${++files}.yaml`),
-): string {
-  const [v1, v2] = entries;
-  const versions = [
-    { role: "stable", ...v1, replicas: [stable.url] },
-    { role: "candidate", ...v2, replicas: [candidate.url] },
-  ];
-  writeFileSync(file, toYaml({ versions, ...extra }));
-  return file;
-}
-
-function chat(
-  gw: RunningGateway,
-  key: string | undefined,
-  init: { model?: string; headers?: Record<string, string>; stream?: boolean } = {},
-) {
-  return fetch(`${gw.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...init.headers,
-    },
-    body: JSON.stringify({
-      model: init.model ?? "hunyuan-ocr",
-      stream: init.stream ?? false,
-      messages: [
-        {
-          role: "user",
-          content: [
-            { type: "image_url", image_url: { url: image } },
-            { type: "text", text: "提取图中的文字。" },
-          ],
-        },
-      ],
-    }),
-  });
-}
-
-/** The answer's text, whether it came as JSON or as an event stream. */
-async function answerOf(response: Response): Promise<string> {
-  const streaming = response.headers.get("content-type")?.startsWith("text/event-stream") === true;
-  return chatAnswerText(await response.text(), streaming).text;
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function listVersions(gw: RunningGateway, key?: string) {
-  const response = await fetch(`${gw.url}/v1/models`, {
-    headers: key ? { authorization: `Bearer ${key}` } : {},
-  });
-  return (
-    (await response.json()) as { versions: Array<{ name: string; weight: number; rolled_back?: string }> }
-  ).versions;
-}
+const { bed, dir, twoVersions, writeRelease } = useReleaseBed();
 
 describe("gray release between two model versions", () => {
   it("splits 1,000 tenants by weight within statistical bounds, and each tenant stays on its version", async () => {
