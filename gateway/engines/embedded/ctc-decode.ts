@@ -16,12 +16,13 @@ export interface DecodedCharacter {
 /**
  * Greedy CTC decoding of one line: the most probable class per time step, repeats merged, blanks (class 0)
  * dropped. `classes[i]` is the text of class `i` (`classes[0]` is the blank and never read). `probabilities`
- * holds `steps` rows of `classes.length` values.
+ * holds `steps` rows of `classes.length` values. Classes where `excluded[i]` is 1 never win a step.
  */
 export function decodeCtc(
   probabilities: Float32Array,
   steps: number,
   classes: readonly string[],
+  excluded?: Uint8Array,
 ): DecodedCharacter[] {
   const count = classes.length;
   const space = classes.lastIndexOf(" ");
@@ -35,7 +36,7 @@ export function decodeCtc(
     let bestProbability = probabilities[row] as number;
     for (let c = 1; c < count; c++) {
       const p = probabilities[row + c] as number;
-      if (p > bestProbability) {
+      if (p > bestProbability && excluded?.[c] !== 1) {
         best = c;
         bestProbability = p;
       }

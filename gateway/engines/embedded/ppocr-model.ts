@@ -4,6 +4,7 @@ import type { RgbRaster } from "./bound-image.ts";
 import { type DecodedCharacter, decodeCtc } from "./ctc-decode.ts";
 import { detectionTensor, regionsFromProbabilityMap, type TextRegion } from "./detect-text.ts";
 import type { LineImage } from "./line-image.ts";
+import { cjkClasses, readsAsLatin } from "./line-script.ts";
 import type { PpocrWorkerSettings } from "./worker-protocol.ts";
 
 /** Height of the recogniser's input: every line is scaled to it. */
@@ -76,6 +77,7 @@ export async function loadPpocrModel(settings: PpocrWorkerSettings): Promise<Ppo
     readFile(modelPaths.dictionaryPath, "utf8"),
   ]);
   const classes = recognitionClasses(dictionary);
+  const cjk = cjkClasses(classes);
 
   async function readBatch(lines: readonly LineImage[]): Promise<DecodedCharacter[][]> {
     const width = Math.max(...lines.map((line) => line.width));
@@ -96,7 +98,9 @@ export async function loadPpocrModel(settings: PpocrWorkerSettings): Promise<Ppo
     return lines.map((line, index) => {
       const own = Math.min(steps, Math.ceil(line.width / RECOGNITION_STRIDE));
       const start = index * steps * count;
-      return decodeCtc(data.subarray(start, start + own * count), own, classes);
+      const probabilities = data.subarray(start, start + own * count);
+      const characters = decodeCtc(probabilities, own, classes);
+      return readsAsLatin(characters) ? decodeCtc(probabilities, own, classes, cjk) : characters;
     });
   }
 
