@@ -10,13 +10,18 @@ export function formatReport(report: EvalReport): string {
     "",
   ];
   if (report.task === "text") {
-    lines.push("id      CER       WER       ms");
+    lines.push("id      CER       CER (any order)  WER       ms");
     for (const score of report.perDocument) {
       lines.push(
-        `${score.id.padEnd(7)} ${percent(score.cer).padStart(8)}  ${percent(score.wer).padStart(8)}  ${String(score.ms).padStart(6)}${score.error ? `  ${score.error}` : ""}`,
+        `${score.id.padEnd(7)} ${percent(score.cer).padStart(8)}  ${percent(score.cerAnyOrder).padStart(15)}  ${percent(score.wer).padStart(8)}  ${String(score.ms).padStart(6)}${score.error ? `  ${score.error}` : ""}`,
       );
     }
-    lines.push("", `corpus  CER ${percent(report.cer)}  WER ${percent(report.wer)}`);
+    lines.push(
+      "",
+      `corpus  CER ${percent(report.cer)}  CER (any order) ${percent(report.cerAnyOrder)}  WER ${percent(report.wer)}`,
+      "CER follows the reference's order of boxes (top edge, then left); CER (any order) finds each reference line",
+      "anywhere in the output, so reading a printed line left to right is not charged (gateway/eval/order-free-cer.ts).",
+    );
   } else {
     lines.push("key          accuracy   correct/total");
     for (const [key, tally] of Object.entries(report.fieldAccuracy ?? {})) {

@@ -171,8 +171,8 @@ export function orderFreeCharacterErrors(reference: string, hypothesis: string):
     let whole: { line: number; match: Match; gain: number } | undefined;
     let local: { line: number; match: Match & { score: number } } | undefined;
     pending.forEach((line, index) => {
-      let lineSeen = seen.get(line);
-      if (lineSeen === undefined) seen.set(line, (lineSeen = new Map()));
+      const lineSeen = seen.get(line) ?? new Map<Piece, Alignments>();
+      seen.set(line, lineSeen);
       const found = candidates(line, outputs, lineSeen);
       if (found === undefined) return;
       const rate = found.whole.cost / line.length;

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fieldsMatch } from "./field-match.ts";
+import { orderFreeCharacterErrors } from "./order-free-cer.ts";
 import type { SroieReceipt } from "./sroie-dataset.ts";
 import { characterErrors, type ErrorCount, errorRate, wordErrors } from "./text-metrics.ts";
 
@@ -15,6 +16,8 @@ export interface DocumentScore {
   id: string;
   ms: number;
   cer?: number;
+  /** CER with the reference's lines matched in any order (see `order-free-cer.ts`). */
+  cerAnyOrder?: number;
   wer?: number;
   /** Per key: did the extracted value match exactly (after normalisation)? */
   fields?: Record<string, boolean>;
@@ -31,6 +34,7 @@ export interface EvalReport {
   pagesPerSecond: number;
   /** Corpus CER and WER (errors summed over documents / reference length summed), text task only. */
   cer?: number;
+  cerAnyOrder?: number;
   wer?: number;
   /** Exact-match accuracy per key, fields task only. */
   fieldAccuracy?: Record<string, { correct: number; total: number; accuracy: number }>;
@@ -55,8 +59,8 @@ async function ask(app: RequestHandler, receipt: SroieReceipt, task: EvalTask): 
 }
 
 /**
- * Sends every document of a labelled folder through `/v1/ocr` and scores the answers: CER and WER for
- * `text` (see `text-metrics.ts` for the normalisation), exact-match accuracy per key for `fields`.
+ * Sends every document of a labelled folder through `/v1/ocr` and scores the answers: CER, order-free CER and
+ * WER for `text` (see `text-metrics.ts` for the normalisation, `order-free-cer.ts` for the second CER), exact-match accuracy per key for `fields`.
  * Documents are read one at a time so pages/second is the backend's sequential speed.
  */
 export async function runEval(
@@ -70,6 +74,7 @@ export async function runEval(
 ): Promise<EvalReport> {
   const perDocument: DocumentScore[] = [];
   const characters: ErrorCount[] = [];
+  const charactersAnyOrder: ErrorCount[] = [];
   const words: ErrorCount[] = [];
   const keys = new Map<string, { correct: number; total: number }>();
   let backend = "unknown";
@@ -83,10 +88,13 @@ export async function runEval(
       score.error = `${answer.error.code}: ${answer.error.message}`;
     } else if (options.task === "text") {
       const chars = characterErrors(receipt.truth, answer.text ?? "");
+      const anyOrder = orderFreeCharacterErrors(receipt.truth, answer.text ?? "");
       const wordCount = wordErrors(receipt.truth, answer.text ?? "");
       characters.push(chars);
+      charactersAnyOrder.push(anyOrder);
       words.push(wordCount);
       score.cer = errorRate([chars]);
+      score.cerAnyOrder = errorRate([anyOrder]);
       score.wer = errorRate([wordCount]);
     } else {
       score.fields = {};
@@ -115,6 +123,7 @@ export async function runEval(
   };
   if (options.task === "text") {
     report.cer = errorRate(characters);
+    report.cerAnyOrder = errorRate(charactersAnyOrder);
     report.wer = errorRate(words);
   } else {
     report.fieldAccuracy = Object.fromEntries(

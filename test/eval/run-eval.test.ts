@@ -37,11 +37,24 @@ describe("runEval", () => {
     const report = await runEval(createApp(gateway.deps), receipts, { dataset: "sroie", task: "text" });
     expect(report.perDocument[0]?.cer).toBe(0);
     expect(report.perDocument[1]?.cer).toBe(1);
+    expect(report.perDocument.map((score) => score.cerAnyOrder)).toEqual([0, 1]);
     const firstLength = (first?.truth ?? "").replace(/\s+/g, "").length;
     const secondLength = (second?.truth ?? "").replace(/\s+/g, "").length;
     expect(report.cer).toBeCloseTo(secondLength / (firstLength + secondLength), 5);
     expect(report.backend).toBe("vllm");
     expect(emulator.chatRequests).toHaveLength(2);
+  });
+
+  it("does not charge the order-free CER for lines read in another order than the reference's", async () => {
+    const [first] = receipts;
+    const reversed = (first?.truth ?? "").split("\n").reverse().join("\n");
+    emulator.script({ text: reversed });
+    const report = await runEval(createApp(gateway.deps), receipts.slice(0, 1), {
+      dataset: "sroie",
+      task: "text",
+    });
+    expect(report.cer).toBeGreaterThan(0.5);
+    expect(report.cerAnyOrder).toBe(0);
   });
 
   it("scores fields by exact match per key", async () => {

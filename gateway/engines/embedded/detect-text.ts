@@ -13,7 +13,10 @@ const MIN_SIDE = 3;
 /** Kernels less elongated than this (a lone character or two) are read axis-aligned: their angle means nothing. */
 const MIN_ELONGATION = 2;
 
-/** ImageNet mean and standard deviation, per RGB channel, as PP-OCR detectors were trained with. */
+/**
+ * The normalisation PP-OCR detectors were trained with: PaddleOCR reads images with OpenCV, so its planes are
+ * B, G, R, and it applies these (ImageNet's) means and deviations to them in that order.
+ */
 const MEAN = [0.485, 0.456, 0.406] as const;
 const STD = [0.229, 0.224, 0.225] as const;
 
@@ -34,7 +37,7 @@ export interface TextRegion {
   score: number;
 }
 
-/** The detector's input tensor (NCHW, normalised) for an RGB raster. */
+/** The detector's input tensor (NCHW, B-G-R planes, normalised as in training) for an RGB raster. */
 export function detectionTensor(raster: RgbRaster): Float32Array {
   const { data, width, height } = raster;
   const plane = width * height;
@@ -43,7 +46,8 @@ export function detectionTensor(raster: RgbRaster): Float32Array {
     const scale = 1 / (255 * (STD[channel] as number));
     const shift = (MEAN[channel] as number) / (STD[channel] as number);
     const offset = channel * plane;
-    for (let i = 0; i < plane; i++) tensor[offset + i] = (data[i * 3 + channel] as number) * scale - shift;
+    for (let i = 0; i < plane; i++)
+      tensor[offset + i] = (data[i * 3 + 2 - channel] as number) * scale - shift;
   }
   return tensor;
 }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { regionCorners, regionsFromProbabilityMap } from "../../../gateway/engines/embedded/detect-text.ts";
+import {
+  detectionTensor,
+  regionCorners,
+  regionsFromProbabilityMap,
+} from "../../../gateway/engines/embedded/detect-text.ts";
 import { cutLine } from "../../../gateway/engines/embedded/line-image.ts";
 
 function map(width: number, height: number, paint: (x: number, y: number) => number): Float32Array {
@@ -7,6 +11,16 @@ function map(width: number, height: number, paint: (x: number, y: number) => num
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = paint(x, y);
   return data;
 }
+
+describe("detectionTensor", () => {
+  it("feeds the planes B, G, R with the means PaddleOCR normalises its OpenCV images with", () => {
+    // One pure blue pixel: plane 0 (blue) is at its maximum, the red plane at its minimum.
+    const tensor = detectionTensor({ data: Uint8Array.from([0, 0, 255]), width: 1, height: 1 });
+    expect(tensor[0]).toBeCloseTo((1 - 0.485) / 0.229);
+    expect(tensor[1]).toBeCloseTo(-0.456 / 0.224);
+    expect(tensor[2]).toBeCloseTo(-0.406 / 0.225);
+  });
+});
 
 describe("regionsFromProbabilityMap", () => {
   it("grows a horizontal kernel by area × 1.5 / perimeter on every side", () => {
