@@ -10,17 +10,20 @@ export function formatReport(report: EvalReport): string {
     "",
   ];
   if (report.task === "text") {
-    lines.push("id      CER       CER (any order)  WER       ms");
+    lines.push("id      CER       CER (any order)  WER       WER (any order)  ms");
     for (const score of report.perDocument) {
+      const cells = [score.cer, score.cerAnyOrder, score.wer, score.werAnyOrder].map((value, index) =>
+        percent(value).padStart(index % 2 === 0 ? 8 : 15),
+      );
       lines.push(
-        `${score.id.padEnd(7)} ${percent(score.cer).padStart(8)}  ${percent(score.cerAnyOrder).padStart(15)}  ${percent(score.wer).padStart(8)}  ${String(score.ms).padStart(6)}${score.error ? `  ${score.error}` : ""}`,
+        `${score.id.padEnd(7)} ${cells.join("  ")}  ${String(score.ms).padStart(6)}${score.error ? `  ${score.error}` : ""}`,
       );
     }
     lines.push(
       "",
-      `corpus  CER ${percent(report.cer)}  CER (any order) ${percent(report.cerAnyOrder)}  WER ${percent(report.wer)}`,
-      "CER follows the reference's order of boxes (top edge, then left); CER (any order) finds each reference line",
-      "anywhere in the output, so reading a printed line left to right is not charged (gateway/eval/order-free-cer.ts).",
+      `corpus  CER ${percent(report.cer)} (any order ${percent(report.cerAnyOrder)})  WER ${percent(report.wer)} (any order ${percent(report.werAnyOrder)})`,
+      'CER and WER follow the reference\'s order of boxes (top edge, then left); "any order" finds each reference line',
+      "anywhere in the output, so reading a printed line left to right is not charged (gateway/eval/order-free-errors.ts).",
     );
   } else {
     lines.push("key          accuracy   correct/total");

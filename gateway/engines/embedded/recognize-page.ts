@@ -16,6 +16,13 @@ const MAX_LINE_ASPECT = 80;
  */
 const TEXT_CORE_FRACTION = 0.5;
 
+/**
+ * Boxes read with a lower mean character probability are dropped: PaddleOCR's `drop_score` default. They are
+ * mostly logos, stamps and rules read as text (a row of `*` as `水水水水`); on the 24-receipt sample dropping them
+ * moved line CER from 13.9 % to 13.7 %.
+ */
+const MIN_SEGMENT_CONFIDENCE = 0.5;
+
 /** The axis-aligned box around `region`, in pixels of the image given. */
 function pageBox(region: TextRegion, page: PageRaster): PixelBox {
   const { content, detection } = page;
@@ -64,7 +71,10 @@ export async function recognizePage(
     return { text: textWithSpaces(characters), confidence, box: pageBox(region, page) };
   });
   const lines = groupIntoLines(
-    segments.filter((segment) => segment.box.width > 0 && segment.box.height > 0),
+    segments.filter(
+      (segment) =>
+        segment.box.width > 0 && segment.box.height > 0 && segment.confidence >= MIN_SEGMENT_CONFIDENCE,
+    ),
     TEXT_CORE_FRACTION,
   );
   const confidence =
