@@ -3,7 +3,7 @@
  * in one run. CER follows docs' recipe (gateway/eval/text-metrics.ts): truth = boxes.csv transcripts sorted by
  * top-left y then x, joined by newlines; upper-cased, whitespace removed; edits / truth length over the folder.
  * WER is the same over words (split on whitespace), so a lost space costs two words and a wrong one one.
- * CER (any order) finds each truth box's transcript anywhere in the output instead (gateway/eval/order-free-errors.ts),
+ * CER (any order) finds each truth box's transcript anywhere in the output instead (gateway/eval/order-free-cer.ts),
  * so an engine is not charged for reading a printed line left to right when the truth's boxes on it are ordered
  * the other way by a pixel of their top edges.
  *
@@ -18,7 +18,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createEmbeddedEngine } from "../gateway/engines/embedded/create-embedded-engine.ts";
 import type { RecognitionResult } from "../gateway/engines/ocr-engine.ts";
-import { orderFreeCharacterErrors, orderFreeWordErrors } from "../gateway/eval/order-free-errors.ts";
+import { orderFreeCharacterErrors } from "../gateway/eval/order-free-cer.ts";
 import { BUNDLED_SROIE_SAMPLE, loadSroieSample, type SroieReceipt } from "../gateway/eval/sroie-dataset.ts";
 import { characterErrors, type ErrorCount, errorRate, wordErrors } from "../gateway/eval/text-metrics.ts";
 import { readWithTesseract, tesseractVersion } from "./lib/tesseract-cli.ts";
@@ -27,10 +27,9 @@ interface EngineRun {
   engine: string;
   pages: number;
   cer: number;
-  /** The lines matched to the reference's in any order (gateway/eval/order-free-errors.ts). */
+  /** The lines matched to the reference's in any order (gateway/eval/order-free-cer.ts). */
   cerAnyOrder: number;
   wer: number;
-  werAnyOrder: number;
   /** Embedded only: the recipe applied to the detected segments instead of the grouped lines. */
   cerSegments?: number;
   pagesPerSecond: number;
@@ -70,7 +69,6 @@ function summarise(
   counts: ErrorCount[],
   anyOrderCounts: ErrorCount[],
   wordCounts: ErrorCount[],
-  anyOrderWordCounts: ErrorCount[],
   perPage: EngineRun["perPage"],
   wallMs: number,
 ) {
@@ -80,7 +78,6 @@ function summarise(
     cer: errorRate(counts),
     cerAnyOrder: errorRate(anyOrderCounts),
     wer: errorRate(wordCounts),
-    werAnyOrder: errorRate(anyOrderWordCounts),
     pagesPerSecond: perPage.length / (wallMs / 1000),
     msPerPageP50: median(perPage.map((p) => p.ms)),
     perPage,
@@ -101,7 +98,6 @@ async function runEmbedded(receipts: SroieReceipt[]): Promise<EngineRun> {
     const counts: ErrorCount[] = [];
     const anyOrderCounts: ErrorCount[] = [];
     const wordCounts: ErrorCount[] = [];
-    const anyOrderWordCounts: ErrorCount[] = [];
     const segmentCounts: ErrorCount[] = [];
     const perPage: EngineRun["perPage"] = [];
     const started = performance.now();
@@ -115,13 +111,12 @@ async function runEmbedded(receipts: SroieReceipt[]): Promise<EngineRun> {
       counts.push(count);
       anyOrderCounts.push(orderFreeCharacterErrors(receipt.truth, text));
       wordCounts.push(wordErrors(receipt.truth, text));
-      anyOrderWordCounts.push(orderFreeWordErrors(receipt.truth, text));
       segmentCounts.push(characterErrors(receipt.truth, segmentsInRecipeOrder(result)));
       perPage.push({ id: receipt.id, errors: count.errors, truthLength: count.referenceLength, ms });
     }
     const wallMs = performance.now() - started;
     return {
-      ...summarise(engine.id, counts, anyOrderCounts, wordCounts, anyOrderWordCounts, perPage, wallMs),
+      ...summarise(engine.id, counts, anyOrderCounts, wordCounts, perPage, wallMs),
       cerSegments: errorRate(segmentCounts),
       peakRssMb: peakRss / 1e6,
       loadMs: engine.loadMs,
@@ -136,7 +131,6 @@ async function runTesseract(receipts: SroieReceipt[], version: string): Promise<
   const counts: ErrorCount[] = [];
   const anyOrderCounts: ErrorCount[] = [];
   const wordCounts: ErrorCount[] = [];
-  const anyOrderWordCounts: ErrorCount[] = [];
   const perPage: EngineRun["perPage"] = [];
   let peakRss = 0;
   const started = performance.now();
@@ -146,21 +140,12 @@ async function runTesseract(receipts: SroieReceipt[], version: string): Promise<
     counts.push(count);
     anyOrderCounts.push(orderFreeCharacterErrors(receipt.truth, page.text));
     wordCounts.push(wordErrors(receipt.truth, page.text));
-    anyOrderWordCounts.push(orderFreeWordErrors(receipt.truth, page.text));
     perPage.push({ id: receipt.id, errors: count.errors, truthLength: count.referenceLength, ms: page.ms });
     peakRss = Math.max(peakRss, page.peakRssBytes);
   }
   const wallMs = performance.now() - started;
   return {
-    ...summarise(
-      `${version} --psm 4`,
-      counts,
-      anyOrderCounts,
-      wordCounts,
-      anyOrderWordCounts,
-      perPage,
-      wallMs,
-    ),
+    ...summarise(`${version} --psm 4`, counts, anyOrderCounts, wordCounts, perPage, wallMs),
     peakRssMb: peakRss / 1e6,
   };
 }
@@ -175,7 +160,6 @@ function printTable(runs: EngineRun[]): void {
       "CER (any order)",
       "CER (segments)",
       "WER",
-      "WER (any order)",
       "pages/s",
       "ms/page p50",
       "× tesseract time",
@@ -187,7 +171,6 @@ function printTable(runs: EngineRun[]): void {
       percent(run.cerAnyOrder),
       percent(run.cerSegments),
       percent(run.wer),
-      percent(run.werAnyOrder),
       run.pagesPerSecond.toFixed(2),
       run.msPerPageP50.toFixed(0),
       (baseline ? run.msPerPageP50 / baseline.msPerPageP50 : 1).toFixed(2),
@@ -215,7 +198,7 @@ if (values.json) {
     "CER (lines): the recipe, so the reference's box order (top edge, then left) is part of the truth.",
   );
   console.log(
-    "CER (any order): each reference line found anywhere in the output (gateway/eval/order-free-errors.ts).",
+    "CER (any order): each reference line found anywhere in the output (gateway/eval/order-free-cer.ts).",
   );
   console.log("CER (segments): the recipe applied to detected boxes rather than grouped lines (see docs).");
   console.log("× tesseract time: ms/page p50 over tesseract's, measured in this run.");

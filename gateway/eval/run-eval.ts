@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fieldsMatch } from "./field-match.ts";
-import { orderFreeCharacterErrors, orderFreeWordErrors } from "./order-free-errors.ts";
+import { orderFreeCharacterErrors } from "./order-free-cer.ts";
 import type { SroieReceipt } from "./sroie-dataset.ts";
 import { characterErrors, type ErrorCount, errorRate, wordErrors } from "./text-metrics.ts";
 
@@ -16,10 +16,9 @@ export interface DocumentScore {
   id: string;
   ms: number;
   cer?: number;
-  /** CER and WER with the reference's lines matched in any order (see `order-free-errors.ts`). */
+  /** CER with the reference's lines matched in any order (see `order-free-cer.ts`). */
   cerAnyOrder?: number;
   wer?: number;
-  werAnyOrder?: number;
   /** Per key: did the extracted value match exactly (after normalisation)? */
   fields?: Record<string, boolean>;
   error?: string;
@@ -37,7 +36,6 @@ export interface EvalReport {
   cer?: number;
   cerAnyOrder?: number;
   wer?: number;
-  werAnyOrder?: number;
   /** Exact-match accuracy per key, fields task only. */
   fieldAccuracy?: Record<string, { correct: number; total: number; accuracy: number }>;
   perDocument: DocumentScore[];
@@ -61,8 +59,8 @@ async function ask(app: RequestHandler, receipt: SroieReceipt, task: EvalTask): 
 }
 
 /**
- * Sends every document of a labelled folder through `/v1/ocr` and scores the answers: CER and WER, in the
- * reference's order and in any order, for `text` (see `text-metrics.ts` for the normalisation, `order-free-errors.ts` for the second CER), exact-match accuracy per key for `fields`.
+ * Sends every document of a labelled folder through `/v1/ocr` and scores the answers: CER (in the
+ * reference's order and in any order) and WER for `text` (see `text-metrics.ts` for the normalisation, `order-free-cer.ts` for the second CER), exact-match accuracy per key for `fields`.
  * Documents are read one at a time so pages/second is the backend's sequential speed.
  */
 export async function runEval(
@@ -77,7 +75,6 @@ export async function runEval(
   const perDocument: DocumentScore[] = [];
   const characters: ErrorCount[] = [];
   const charactersAnyOrder: ErrorCount[] = [];
-  const wordsAnyOrder: ErrorCount[] = [];
   const words: ErrorCount[] = [];
   const keys = new Map<string, { correct: number; total: number }>();
   let backend = "unknown";
@@ -93,15 +90,12 @@ export async function runEval(
       const chars = characterErrors(receipt.truth, answer.text ?? "");
       const anyOrder = orderFreeCharacterErrors(receipt.truth, answer.text ?? "");
       const wordCount = wordErrors(receipt.truth, answer.text ?? "");
-      const wordsInAnyOrder = orderFreeWordErrors(receipt.truth, answer.text ?? "");
       characters.push(chars);
       charactersAnyOrder.push(anyOrder);
       words.push(wordCount);
-      wordsAnyOrder.push(wordsInAnyOrder);
       score.cer = errorRate([chars]);
       score.cerAnyOrder = errorRate([anyOrder]);
       score.wer = errorRate([wordCount]);
-      score.werAnyOrder = errorRate([wordsInAnyOrder]);
     } else {
       score.fields = {};
       for (const [key, expected] of Object.entries(receipt.fields ?? {})) {
@@ -131,7 +125,6 @@ export async function runEval(
     report.cer = errorRate(characters);
     report.cerAnyOrder = errorRate(charactersAnyOrder);
     report.wer = errorRate(words);
-    report.werAnyOrder = errorRate(wordsAnyOrder);
   } else {
     report.fieldAccuracy = Object.fromEntries(
       [...keys].map(([key, tally]) => [

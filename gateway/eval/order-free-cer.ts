@@ -1,5 +1,5 @@
 /**
- * Character and word errors that do not depend on reading order, after the flexible character accuracy of Clausner,
+ * Character errors that do not depend on reading order, after the flexible character accuracy of Clausner,
  * Pletschacher and Antonacopoulos (Pattern Recognition Letters, 2020).
  *
  * Why: the CER recipe compares one string with another, so the reference's order of boxes is part of the truth.
@@ -8,27 +8,23 @@
  * the line left to right then pays for both boxes. Here each reference line (a box's transcript) is looked for
  * anywhere in the output instead, and what is found is removed so it cannot be matched twice.
  *
- * Lines are compared as tokens: characters after `normalizeForCer` (upper case, whitespace removed) or words after
- * `normalizeForWer`, as the recipe does. Errors are the edit distance of every match, plus every reference token
- * never found (deletions), plus every output token left over (insertions); divided by the reference length,
- * this is a CER (or WER) that equals the recipe's when both sides are in the same order.
+ * Lines are compared after `normalizeForCer` (upper case, whitespace removed), as the recipe does. Errors are the
+ * edit distance of every match, plus every reference character never found (deletions), plus every output
+ * character left over (insertions); divided by the reference length, this is a CER that equals the recipe's
+ * when both sides are in the same order. (There is no word version: reference lines are a few words long, so
+ * one misread word would fail a whole-line match and cost a deletion and an insertion where the recipe counts
+ * one substitution.)
  */
-import { type ErrorCount, levenshtein, normalizeForCer, normalizeForWer } from "./text-metrics.ts";
+import { type ErrorCount, levenshtein, normalizeForCer } from "./text-metrics.ts";
 
-interface Tokens {
-  tokenize: (line: string) => string[];
-  /** A reference line is matched whole when at most this share of its tokens is wrong. */
-  maxWholeMatchErrors: number;
-  /**
-   * Otherwise its best local alignment is taken when it scores at least this much (+1 a shared token, -1 a
-   * difference); the unmatched ends go back to be looked for elsewhere (a reference line the output split in two).
-   */
-  minLocalScore: number;
-}
-/** Half the characters right; three characters in a row, so a lone shared letter is not taken for a match. */
-const CHARACTERS: Tokens = { tokenize: normalizeForCer, maxWholeMatchErrors: 0.5, minLocalScore: 3 };
-/** Lines are a few words: two wrong of three (a lost space costs two) still match; two words in a row. */
-const WORDS: Tokens = { tokenize: normalizeForWer, maxWholeMatchErrors: 2 / 3, minLocalScore: 2 };
+/** A reference line is matched whole when at most this share of its characters is wrong. */
+const MAX_WHOLE_MATCH_ERRORS = 0.5;
+/**
+ * Otherwise its best local alignment is taken when it scores at least this much (+1 a shared character, -1 a
+ * difference); the unmatched ends go back to be looked for elsewhere (a reference line the output split in two).
+ * Three characters in a row, so a lone shared letter is not taken for a piece of the line.
+ */
+const MIN_LOCAL_SCORE = 3;
 
 type Piece = readonly string[];
 
@@ -43,10 +39,10 @@ interface Match {
   cost: number;
 }
 
-function pieces(text: string, tokenize: (line: string) => string[]): Piece[] {
+function pieces(text: string): Piece[] {
   return text
     .split(/\r?\n/)
-    .map(tokenize)
+    .map(normalizeForCer)
     .filter((piece) => piece.length > 0);
 }
 
@@ -159,23 +155,18 @@ function candidates(line: Piece, outputs: readonly Piece[], seen: Map<Piece, Ali
  * True when a part of `line` matches so well that the rest is better looked for elsewhere: the whole match
  * would pay at least as much for that rest as deletions (a line the output split in two).
  */
-function splitBetter(
-  line: Piece,
-  found: { whole: Match; local: Match & { score: number } },
-  minLocalScore: number,
-): boolean {
+function splitBetter(line: Piece, found: { whole: Match; local: Match & { score: number } }): boolean {
   const partial = found.local.referenceEnd - found.local.referenceStart < line.length;
-  return partial && found.local.score >= minLocalScore && found.whole.cost >= line.length - found.local.score;
+  return (
+    partial && found.local.score >= MIN_LOCAL_SCORE && found.whole.cost >= line.length - found.local.score
+  );
 }
 
-function orderFreeErrors(
-  reference: string,
-  hypothesis: string,
-  { tokenize, maxWholeMatchErrors, minLocalScore }: Tokens,
-): ErrorCount {
-  const pending = pieces(reference, tokenize);
+/** Order-free character errors of `hypothesis` against `reference`, both split into lines (see above). */
+export function orderFreeCharacterErrors(reference: string, hypothesis: string): ErrorCount {
+  const pending = pieces(reference);
   const referenceLength = pending.reduce((sum, piece) => sum + piece.length, 0);
-  const outputs = pieces(hypothesis, tokenize);
+  const outputs = pieces(hypothesis);
   const seen = new Map<Piece, Map<Piece, Alignments>>();
   let errors = 0;
   while (pending.length > 0) {
@@ -191,12 +182,12 @@ function orderFreeErrors(
       if (found === undefined) return;
       const rate = found.whole.cost / line.length;
       if (
-        rate <= maxWholeMatchErrors + 1e-9 &&
-        !splitBetter(line, found, minLocalScore) &&
+        rate <= MAX_WHOLE_MATCH_ERRORS &&
+        !splitBetter(line, found) &&
         (whole === undefined || line.length - 2 * found.whole.cost > whole.gain)
       )
         whole = { line: index, match: found.whole, gain: line.length - 2 * found.whole.cost };
-      if (found.local.score >= minLocalScore && found.local.score > (local?.match.score ?? 0))
+      if (found.local.score >= MIN_LOCAL_SCORE && found.local.score > (local?.match.score ?? 0))
         local = { line: index, match: found.local };
     });
     const chosen = whole ?? local;
@@ -220,11 +211,3 @@ function orderFreeErrors(
   const unmatched = (list: readonly Piece[]) => list.reduce((sum, piece) => sum + piece.length, 0);
   return { errors: errors + unmatched(pending) + unmatched(outputs), referenceLength };
 }
-
-/** Order-free character errors of `hypothesis` against `reference`, both split into lines (see above). */
-export const orderFreeCharacterErrors = (reference: string, hypothesis: string): ErrorCount =>
-  orderFreeErrors(reference, hypothesis, CHARACTERS);
-
-/** Order-free word errors of `hypothesis` against `reference`, both split into lines (see above). */
-export const orderFreeWordErrors = (reference: string, hypothesis: string): ErrorCount =>
-  orderFreeErrors(reference, hypothesis, WORDS);
