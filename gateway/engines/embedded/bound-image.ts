@@ -1,6 +1,7 @@
 import sharp, { type Sharp } from "sharp";
 import { findContentBounds, type GrayRaster } from "../../images/content-bounds.ts";
 import type { PixelBox } from "../ocr-engine.ts";
+import { detectorInputSize } from "./run-detector.ts";
 
 /** Raw RGB pixels (3 bytes a pixel, row by row). */
 export interface RgbRaster {
@@ -72,8 +73,6 @@ function fitInside(width: number, height: number, longSide: number): { width: nu
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-const multipleOf32 = (value: number) => Math.max(32, Math.round(value / 32) * 32);
-
 /**
  * Decodes `bytes`, applies EXIF orientation, flattens transparency onto white (transparent pixels would read as
  * black), crops to the content (a receipt scanned on an A4 flatbed keeps its text height instead of being shrunk
@@ -100,8 +99,7 @@ export async function boundImage(bytes: Uint8Array, maxLongSide: number): Promis
     .toBuffer({ resolveWithObject: true })
     .catch(undecodable);
   const asRaw = { raw: { width: fine.width, height: fine.height, channels: 3 as const } };
-  const coarse = fitInside(content.width, content.height, maxLongSide);
-  const detectionSize = { width: multipleOf32(coarse.width), height: multipleOf32(coarse.height) };
+  const detectionSize = detectorInputSize(content.width, content.height, maxLongSide);
   const [detection, gray] = await Promise.all([
     sharp(rgb, asRaw)
       .resize({ ...detectionSize, fit: "fill" })

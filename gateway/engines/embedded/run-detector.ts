@@ -2,6 +2,15 @@ import type { InferenceSession } from "onnxruntime-node";
 import type { RgbRaster } from "./bound-image.ts";
 import { detectionTensor, regionsFromProbabilityMap, type TextRegion } from "./detect-text.ts";
 
+const STRIDE = 32;
+
+/** The detector's input size for an image: bounded to `longSide` (never enlarged), each side a multiple of 32. */
+export function detectorInputSize(width: number, height: number, longSide: number) {
+  const scale = Math.min(1, longSide / Math.max(width, height));
+  const round = (side: number) => Math.max(STRIDE, Math.round((side * scale) / STRIDE) * STRIDE);
+  return { width: round(width), height: round(height) };
+}
+
 /** Runs a PP-OCR detector session on `raster` (both sides multiples of 32): its text regions, in its pixels. */
 export async function detectTextRegions(
   detector: InferenceSession,

@@ -3,7 +3,7 @@ import sharp from "sharp";
 import type { PageRotation } from "../../images/page-rotation.ts";
 import type { RgbRaster } from "../embedded/bound-image.ts";
 import type { TextRegion } from "../embedded/detect-text.ts";
-import { detectTextRegions } from "../embedded/run-detector.ts";
+import { detectorInputSize, detectTextRegions } from "../embedded/run-detector.ts";
 import { cpuSessionOptions } from "../onnx-session-options.ts";
 import { CLASSIFIER_HEIGHT, CLASSIFIER_WIDTH, lineCropTensor, type RawImage } from "./line-crops.ts";
 import { decideRotation, type LineDirection, pageLayout } from "./orientation-vote.ts";
@@ -33,16 +33,8 @@ export interface OrientationModel {
   close(): Promise<void>;
 }
 
-const STRIDE = 32;
 /** The closer look's bound: the size HunyuanOCR's processor reads pages at, at most. */
 const FINE_LONG_SIDE = 2048;
-
-/** The detector's input size: the image bounded to `longSide`, each side a multiple of 32 (at least 32). */
-function detectionSize(width: number, height: number, longSide: number) {
-  const scale = Math.min(1, longSide / Math.max(width, height));
-  const round = (side: number) => Math.max(STRIDE, Math.round((side * scale) / STRIDE) * STRIDE);
-  return { width: round(width), height: round(height) };
-}
 
 async function decode(image: Uint8Array): Promise<RawImage> {
   const { data, info } = await sharp(image)
@@ -93,7 +85,7 @@ export async function loadOrientationModel(settings: OrientationModelSettings): 
 
   /** The page's text regions, in pixels of the raster the detector read, and that raster's scale to the page. */
   async function findRegions(page: RawImage, longSide: number) {
-    const raster = await detectionRaster(page, detectionSize(page.width, page.height, longSide));
+    const raster = await detectionRaster(page, detectorInputSize(page.width, page.height, longSide));
     const scale = { x: page.width / raster.width, y: page.height / raster.height };
     return { regions: await detectTextRegions(detector, raster), scale };
   }
