@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresJobStore } from "../../gateway/jobs/store/postgres-job-store.ts";
+import { PostgresJobStore } from "../../gateway/jobs/store/postgres/postgres-job-store.ts";
 import { freePort } from "../deploy/support/child-processes.ts";
 import { killHard, startChildGateway } from "../support/child-gateway.ts";
 import { buildReceiptPdf } from "../support/ocr-fixtures.ts";

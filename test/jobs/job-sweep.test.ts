@@ -4,7 +4,7 @@ import path from "node:path";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { runJobSweep } from "../../gateway/jobs/job-sweep.ts";
-import { SqliteJobStore } from "../../gateway/jobs/store/sqlite-job-store.ts";
+import { SqliteJobStore } from "../../gateway/jobs/store/sqlite/sqlite-job-store.ts";
 import { createGatewayMetrics } from "../../gateway/metrics/gateway-metrics.ts";
 
 describe("job sweep", () => {

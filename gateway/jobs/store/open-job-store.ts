@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { JobStore } from "./job-store.ts";
-import { PostgresJobStore } from "./postgres-job-store.ts";
-import { SqliteJobStore } from "./sqlite-job-store.ts";
+import { PostgresJobStore } from "./postgres/postgres-job-store.ts";
+import { SqliteJobStore } from "./sqlite/sqlite-job-store.ts";
 
 export interface JobStoreSettings {
   /** PostgreSQL connection string; unset → the embedded SQLite store. */

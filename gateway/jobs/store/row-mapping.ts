@@ -1,11 +1,14 @@
 import type {
   EndedJob,
+  FinishJob,
   JobError,
   JobOutput,
   JobOutputInfo,
   JobRecord,
   JobStatus,
   JsonValue,
+  NewJob,
+  StoredEvent,
   UnitState,
   WorkUnit,
 } from "./job-store.ts";
@@ -15,6 +18,10 @@ export type Row = Record<string, unknown>;
 
 /** Reads a JSON column: parsed already (PostgreSQL jsonb) or text (SQLite). */
 export type JsonColumn = (value: unknown) => JsonValue | null;
+
+/** Writes a JSON column: JSON text for both drivers (PostgreSQL casts it to jsonb); `null`/`undefined` → SQL NULL. */
+export const jsonText = (value: unknown): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
 
 const optionalNumber = (value: unknown): number | null => (value == null ? null : Number(value));
 
@@ -85,4 +92,68 @@ export function toJobOutputInfo(row: Row): JobOutputInfo {
 
 export function toJobOutput(row: Row): JobOutput {
   return { ...toJobOutputInfo(row), data: Buffer.from(row.data as Uint8Array) };
+}
+
+/**
+ * The values `createJob` inserts into `jobs`, in this column order: id, type, owner, idempotency_key,
+ * request_hash, params, metadata, webhook_url, finalize_kind, units_total, created_at, expires_at.
+ */
+export function newJobValues(job: NewJob): unknown[] {
+  return [
+    job.id,
+    job.type,
+    job.owner,
+    job.idempotencyKey ?? null,
+    job.requestHash ?? null,
+    jsonText(job.params) ?? "null",
+    jsonText(job.metadata ?? null),
+    job.webhookUrl ?? null,
+    job.finalizeKind,
+    job.units.length,
+    job.createdAt,
+    job.expiresAt,
+  ];
+}
+
+/**
+ * The values of `finishJob`'s update of `jobs`, in this order: status, result, error, ended_at, result_expires_at,
+ * and the job's id.
+ */
+export function finishedJobValues(jobId: string, finish: FinishJob): unknown[] {
+  return [
+    finish.status,
+    jsonText(finish.result ?? null),
+    jsonText(finish.error ?? null),
+    finish.now,
+    finish.now + finish.resultTtlMs,
+    jobId,
+  ];
+}
+
+/** A page of `listJobs` from rows fetched with `limit + 1`: the extra row only says more follow. */
+export function toJobPage(
+  rows: Row[],
+  limit: number,
+  json: JsonColumn,
+): { jobs: JobRecord[]; hasMore: boolean } {
+  return {
+    jobs: rows.slice(0, limit).map((row) => toJobRecord(row, json)),
+    hasMore: rows.length > limit,
+  };
+}
+
+export function toUnitResult(
+  row: Row,
+  json: JsonColumn,
+): { seq: number; state: UnitState; result: JsonValue } {
+  return { seq: Number(row.seq), state: row.state as UnitState, result: json(row.result) };
+}
+
+export function toStoredEvent(row: Row, json: JsonColumn): StoredEvent {
+  return { seq: Number(row.seq), event: String(row.event), data: json(row.data) };
+}
+
+/** `SELECT <column>, COUNT(*) AS n … GROUP BY <column>` rows as `{ value: n }`. */
+export function countsBy(rows: Row[], column: string): Record<string, number> {
+  return Object.fromEntries(rows.map((row) => [String(row[column]), Number(row.n)]));
 }

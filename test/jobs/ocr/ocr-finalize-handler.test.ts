@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { JobDocuments } from "../../../gateway/jobs/ocr/job-documents.ts";
 import { ocrFinalizeHandler } from "../../../gateway/jobs/ocr/ocr-finalize-handler.ts";
-import { SqliteJobStore } from "../../../gateway/jobs/store/sqlite-job-store.ts";
+import { SqliteJobStore } from "../../../gateway/jobs/store/sqlite/sqlite-job-store.ts";
 import type { OcrServiceDependencies } from "../../../gateway/ocr/ocr-service.ts";
 import { readReceipt, spottedReceiptPage } from "../../support/fixtures.ts";
 

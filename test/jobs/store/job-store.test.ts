@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { JOB_ENDED_KIND, type JobStore, type NewJob } from "../../../gateway/jobs/store/job-store.ts";
-import { PostgresJobStore } from "../../../gateway/jobs/store/postgres-job-store.ts";
-import { SqliteJobStore } from "../../../gateway/jobs/store/sqlite-job-store.ts";
+import { PostgresJobStore } from "../../../gateway/jobs/store/postgres/postgres-job-store.ts";
+import { SqliteJobStore } from "../../../gateway/jobs/store/sqlite/sqlite-job-store.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/postgres-database.ts";
 
 const T0 = 1_700_000_000_000;
