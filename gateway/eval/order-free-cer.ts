@@ -28,16 +28,20 @@ const MIN_LOCAL_SCORE = 3;
 
 type Piece = readonly string[];
 
-interface Match {
-  /** Output piece and the span of it matched. */
-  piece: number;
+interface Span {
+  /** Span of the output piece matched. */
   start: number;
   end: number;
   /** Span of the reference line matched (the whole line for a whole match). */
   referenceStart: number;
   referenceEnd: number;
-  cost: number;
 }
+/** A whole match knows its edit distance; a local alignment knows its score (its cost is counted if taken). */
+type WholeSpan = Span & { cost: number };
+type LocalSpan = Span & { score: number };
+/** `piece`: which output piece. */
+type WholeMatch = WholeSpan & { piece: number };
+type LocalMatch = LocalSpan & { piece: number };
 
 function pieces(text: string): Piece[] {
   return text
@@ -47,7 +51,7 @@ function pieces(text: string): Piece[] {
 }
 
 /** The substring of `output` closest to the whole of `line` (edit distance with free ends on `output`). */
-function wholeMatch(line: Piece, output: Piece): { start: number; end: number; cost: number } {
+function wholeMatch(line: Piece, output: Piece): WholeSpan {
   const n = output.length;
   let cost = new Uint32Array(n + 1);
   let start = Uint32Array.from({ length: n + 1 }, (_, j) => j);
@@ -76,14 +80,17 @@ function wholeMatch(line: Piece, output: Piece): { start: number; end: number; c
   }
   let end = 0;
   for (let j = 1; j <= n; j++) if ((cost[j] as number) < (cost[end] as number)) end = j;
-  return { start: start[end] as number, end, cost: cost[end] as number };
+  return {
+    start: start[end] as number,
+    end,
+    referenceStart: 0,
+    referenceEnd: line.length,
+    cost: cost[end] as number,
+  };
 }
 
 /** The best-scoring local alignment (Smith-Waterman) of `line` and `output`, with the spans it covers. */
-function localMatch(
-  line: Piece,
-  output: Piece,
-): { score: number; referenceStart: number; referenceEnd: number; start: number; end: number } {
+function localMatch(line: Piece, output: Piece): LocalSpan {
   const n = output.length;
   let score = new Int32Array(n + 1);
   let origin = new Int32Array(n + 1);
@@ -128,21 +135,16 @@ function localMatch(
   return best;
 }
 
-type Span = Omit<Match, "piece">;
-type Alignments = { whole: Span; local: Span & { score: number } };
+type Alignments = { whole: WholeSpan; local: LocalSpan };
 
 /** The best whole match and the best local alignment of `line` over every output piece (cached per piece). */
 function candidates(line: Piece, outputs: readonly Piece[], seen: Map<Piece, Alignments>) {
-  let whole: Match | undefined;
-  let local: (Match & { score: number }) | undefined;
+  let whole: WholeMatch | undefined;
+  let local: LocalMatch | undefined;
   outputs.forEach((output, piece) => {
     let found = seen.get(output);
     if (found === undefined) {
-      const local = localMatch(line, output);
-      found = {
-        whole: { ...wholeMatch(line, output), referenceStart: 0, referenceEnd: line.length },
-        local: { ...local, cost: 0 },
-      };
+      found = { whole: wholeMatch(line, output), local: localMatch(line, output) };
       seen.set(output, found);
     }
     if (whole === undefined || found.whole.cost < whole.cost) whole = { ...found.whole, piece };
@@ -155,7 +157,7 @@ function candidates(line: Piece, outputs: readonly Piece[], seen: Map<Piece, Ali
  * True when a part of `line` matches so well that the rest is better looked for elsewhere: the whole match
  * would pay at least as much for that rest as deletions (a line the output split in two).
  */
-function splitBetter(line: Piece, found: { whole: Match; local: Match & { score: number } }): boolean {
+function splitBetter(line: Piece, found: Alignments): boolean {
   const partial = found.local.referenceEnd - found.local.referenceStart < line.length;
   return (
     partial && found.local.score >= MIN_LOCAL_SCORE && found.whole.cost >= line.length - found.local.score
@@ -173,20 +175,23 @@ export function orderFreeCharacterErrors(reference: string, hypothesis: string):
     // Whole matches first, the one that explains most characters (length less twice its errors, as an alignment
     // score) before the rest, so a short line ("1", "6") cannot take characters a long line needs; then the best
     // partial match, whose unmatched ends are looked for again.
-    let whole: { line: number; match: Match; gain: number } | undefined;
-    let local: { line: number; match: Match & { score: number } } | undefined;
+    let whole: { line: number; match: WholeMatch; gain: number } | undefined;
+    let local: { line: number; match: LocalMatch } | undefined;
     pending.forEach((line, index) => {
-      const lineSeen = seen.get(line) ?? new Map<Piece, Alignments>();
-      seen.set(line, lineSeen);
+      let lineSeen = seen.get(line);
+      if (lineSeen === undefined) {
+        lineSeen = new Map();
+        seen.set(line, lineSeen);
+      }
       const found = candidates(line, outputs, lineSeen);
       if (found === undefined) return;
-      const rate = found.whole.cost / line.length;
+      const gain = line.length - 2 * found.whole.cost;
       if (
-        rate <= MAX_WHOLE_MATCH_ERRORS &&
+        found.whole.cost <= line.length * MAX_WHOLE_MATCH_ERRORS &&
         !splitBetter(line, found) &&
-        (whole === undefined || line.length - 2 * found.whole.cost > whole.gain)
+        (whole === undefined || gain > whole.gain)
       )
-        whole = { line: index, match: found.whole, gain: line.length - 2 * found.whole.cost };
+        whole = { line: index, match: found.whole, gain };
       if (found.local.score >= MIN_LOCAL_SCORE && found.local.score > (local?.match.score ?? 0))
         local = { line: index, match: found.local };
     });
@@ -195,10 +200,9 @@ export function orderFreeCharacterErrors(reference: string, hypothesis: string):
     const line = pending[chosen.line] as Piece;
     const { match } = chosen;
     const output = outputs[match.piece] as Piece;
-    errors += levenshtein(
-      line.slice(match.referenceStart, match.referenceEnd),
-      output.slice(match.start, match.end),
-    );
+    errors +=
+      whole?.match.cost ??
+      levenshtein(line.slice(match.referenceStart, match.referenceEnd), output.slice(match.start, match.end));
     pending.splice(chosen.line, 1);
     for (const end of [line.slice(0, match.referenceStart), line.slice(match.referenceEnd)])
       if (end.length > 0) pending.push(end);
