@@ -69,6 +69,37 @@ export function regionCorners(region: TextRegion): Array<[number, number]> {
 }
 
 /**
+ * A region mapped onto an image `scale` times finer than the detection raster: its centre, its extents and the
+ * unit vectors along and across it, all in that image's pixels (a tilted axis mixes both scales).
+ */
+export interface RegionFrame {
+  centerX: number;
+  centerY: number;
+  length: number;
+  thickness: number;
+  alongX: number;
+  alongY: number;
+  acrossX: number;
+  acrossY: number;
+}
+
+export function regionFrame(region: TextRegion, scale: { x: number; y: number }): RegionFrame {
+  const { axisX, axisY } = region;
+  const alongScale = Math.hypot(axisX * scale.x, axisY * scale.y);
+  const acrossScale = Math.hypot(axisY * scale.x, axisX * scale.y);
+  return {
+    centerX: region.centerX * scale.x,
+    centerY: region.centerY * scale.y,
+    length: region.length * alongScale,
+    thickness: region.thickness * acrossScale,
+    alongX: (axisX * scale.x) / alongScale,
+    alongY: (axisY * scale.y) / alongScale,
+    acrossX: (-axisY * scale.x) / acrossScale,
+    acrossY: (axisX * scale.y) / acrossScale,
+  };
+}
+
+/**
  * Text regions from the detector's probability map (`width` × `height`, one value per pixel of the raster that
  * was fed): 8-connected kernels (as OpenCV's contours), each as its minimum rectangle along its principal axis,
  * so a line on a skewed receipt is cut along its own slope instead of with a slice of its neighbours.

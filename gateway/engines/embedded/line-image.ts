@@ -1,5 +1,5 @@
 import type { GrayRaster } from "../../images/content-bounds.ts";
-import type { TextRegion } from "./detect-text.ts";
+import { regionFrame, type TextRegion } from "./detect-text.ts";
 
 /** One text line straightened and scaled to a fixed height, grey, one byte per pixel. */
 export interface LineImage {
@@ -42,24 +42,15 @@ export function cutLine(
   height: number,
   maxWidth: number,
 ): LineImage {
-  const { centerX, centerY, axisX, axisY } = region;
-  // The region's extents in source pixels (the axis may be tilted, so mix both scales by its direction).
-  const alongScale = Math.hypot(axisX * scale.x, axisY * scale.y);
-  const acrossScale = Math.hypot(axisY * scale.x, axisX * scale.y);
-  const length = region.length * alongScale;
-  const thickness = region.thickness * acrossScale;
+  const { centerX, centerY, length, thickness, alongX, alongY, acrossX, acrossY } = regionFrame(
+    region,
+    scale,
+  );
   const width = Math.max(4, Math.min(maxWidth, Math.round((height * length) / thickness)));
   const stepAlong = length / width;
   const stepAcross = thickness / height;
   const samples = Math.max(1, Math.min(2, Math.ceil(Math.max(stepAlong, stepAcross))));
   const data = new Uint8Array(width * height);
-  const cx = centerX * scale.x;
-  const cy = centerY * scale.y;
-  // Unit vectors in source pixels.
-  const ux = (axisX * scale.x) / alongScale;
-  const uy = (axisY * scale.y) / alongScale;
-  const nx = (-axisY * scale.x) / acrossScale;
-  const ny = (axisX * scale.y) / acrossScale;
   for (let row = 0; row < height; row++) {
     for (let column = 0; column < width; column++) {
       let total = 0;
@@ -67,7 +58,11 @@ export function cutLine(
         const across = (row + (sy + 0.5) / samples) * stepAcross - thickness / 2;
         for (let sx = 0; sx < samples; sx++) {
           const along = (column + (sx + 0.5) / samples) * stepAlong - length / 2;
-          total += bilinear(raster, cx + along * ux + across * nx, cy + along * uy + across * ny);
+          total += bilinear(
+            raster,
+            centerX + along * alongX + across * acrossX,
+            centerY + along * alongY + across * acrossY,
+          );
         }
       }
       data[row * width + column] = Math.round(total / (samples * samples));

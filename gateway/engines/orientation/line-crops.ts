@@ -1,4 +1,4 @@
-import type { TextRegion } from "../embedded/detect-text.ts";
+import { regionFrame, type TextRegion } from "../embedded/detect-text.ts";
 
 /** Decoded pixels, interleaved, `channels` bytes per pixel (3 or 4: the first three are R, G, B). */
 export interface RawImage {
@@ -31,25 +31,16 @@ export function lineCropTensor(
   regions.forEach((region, n) => {
     // The detector's axis points right, or down when vertical: flip it to the direction the line is read in.
     const flip = (turned ? region.axisY > 0 : region.axisX < 0) ? -1 : 1;
-    const axisX = flip * region.axisX;
-    const axisY = flip * region.axisY;
-    // Extents and unit vectors in image pixels (the scale may differ a little between x and y).
-    const alongScale = Math.hypot(axisX * scale.x, axisY * scale.y);
-    const acrossScale = Math.hypot(axisY * scale.x, axisX * scale.y);
-    const cropWidth = region.length * alongScale;
-    const cropHeight = region.thickness * acrossScale;
-    const ux = (axisX * scale.x) / alongScale;
-    const uy = (axisY * scale.y) / alongScale;
-    const nx = (-axisY * scale.x) / acrossScale;
-    const ny = (axisX * scale.y) / acrossScale;
-    const cx = region.centerX * scale.x;
-    const cy = region.centerY * scale.y;
+    const { centerX, centerY, length, thickness, alongX, alongY, acrossX, acrossY } = regionFrame(
+      { ...region, axisX: flip * region.axisX, axisY: flip * region.axisY },
+      scale,
+    );
     const outWidth = Math.max(
       1,
-      Math.min(CLASSIFIER_WIDTH, Math.ceil((CLASSIFIER_HEIGHT * cropWidth) / cropHeight)),
+      Math.min(CLASSIFIER_WIDTH, Math.ceil((CLASSIFIER_HEIGHT * length) / thickness)),
     );
-    const stepX = cropWidth / outWidth;
-    const stepY = cropHeight / CLASSIFIER_HEIGHT;
+    const stepX = length / outWidth;
+    const stepY = thickness / CLASSIFIER_HEIGHT;
     const samplesX = Math.min(4, Math.max(1, Math.ceil(stepX)));
     const samplesY = Math.min(4, Math.max(1, Math.ceil(stepY)));
     const base = n * 3 * plane;
@@ -59,11 +50,17 @@ export function lineCropTensor(
         let g = 0;
         let b = 0;
         for (let sy = 0; sy < samplesY; sy++) {
-          const across = (v + (sy + 0.5) / samplesY) * stepY - cropHeight / 2;
+          const across = (v + (sy + 0.5) / samplesY) * stepY - thickness / 2;
           for (let sx = 0; sx < samplesX; sx++) {
-            const along = (u + (sx + 0.5) / samplesX) * stepX - cropWidth / 2;
-            const x = Math.min(width - 1, Math.max(0, Math.floor(cx + along * ux + across * nx)));
-            const y = Math.min(height - 1, Math.max(0, Math.floor(cy + along * uy + across * ny)));
+            const along = (u + (sx + 0.5) / samplesX) * stepX - length / 2;
+            const x = Math.min(
+              width - 1,
+              Math.max(0, Math.floor(centerX + along * alongX + across * acrossX)),
+            );
+            const y = Math.min(
+              height - 1,
+              Math.max(0, Math.floor(centerY + along * alongY + across * acrossY)),
+            );
             const offset = (y * width + x) * channels;
             r += data[offset] ?? 0;
             g += data[offset + 1] ?? 0;
