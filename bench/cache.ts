@@ -20,7 +20,7 @@ import { ResultCache } from "../gateway/cache/result-cache.ts";
 import { DEFAULT_IMAGE_LIMITS } from "../gateway/images/image-limits.ts";
 import { normalizeImage } from "../gateway/images/normalize-image.ts";
 import { createGatewayMetrics } from "../gateway/metrics/gateway-metrics.ts";
-import type { PreparedPage } from "../gateway/ocr/ocr-types.ts";
+import { type PreparedPage, preparedPage } from "../gateway/ocr/ocr-types.ts";
 import { connectRedis } from "../gateway/redis/redis-connection.ts";
 import { BUILTIN_PROMPTS_DIR, loadTaskRegistry } from "../gateway/tasks/index.ts";
 import { readReceipt } from "../test/support/fixtures.ts";
@@ -141,21 +141,16 @@ for (const run of runs) {
 const tasks = await loadTaskRegistry([BUILTIN_PROMPTS_DIR]);
 const task = tasks.get("text");
 const lookupCount = Number(values.lookups);
-async function preparedPage(bytes: Buffer): Promise<PreparedPage> {
-  const image = await normalizeImage(bytes, DEFAULT_IMAGE_LIMITS);
-  return {
-    index: 0,
-    image,
-    dimensions: { width: image.originalWidth, height: image.originalHeight, dpi: 72 },
-  };
+async function pageOf(bytes: Buffer): Promise<PreparedPage> {
+  return preparedPage(0, await normalizeImage(bytes, DEFAULT_IMAGE_LIMITS));
 }
 // Receipt photos as uploaded, and PNG pages of 2048 px as a rendered PDF page reaches the model.
 const photoPages = await Promise.all(
-  Array.from({ length: 48 }, async (_, n) => preparedPage(await variant(n + 1000))),
+  Array.from({ length: 48 }, async (_, n) => pageOf(await variant(n + 1000))),
 );
 const pdfSizedPages = await Promise.all(
   Array.from({ length: 12 }, async (_, n) =>
-    preparedPage(
+    pageOf(
       await sharp(await variant(n + 2000))
         .resize({ height: 2048 })
         .png()

@@ -21,7 +21,7 @@ import { inverseRotation, PAGE_ROTATIONS } from "../gateway/images/page-rotation
 import { withAutoRotation } from "../gateway/ocr/auto-rotate-backend.ts";
 import { EmbeddedOcrBackend } from "../gateway/ocr/embedded-ocr-backend.ts";
 import type { OcrBackend, PreparedTask } from "../gateway/ocr/ocr-backend.ts";
-import type { PreparedPage } from "../gateway/ocr/ocr-types.ts";
+import { type PreparedPage, preparedPage } from "../gateway/ocr/ocr-types.ts";
 import { BUILTIN_PROMPTS_DIR, loadTaskRegistry } from "../gateway/tasks/index.ts";
 
 const { values } = parseArgs({
@@ -51,12 +51,7 @@ const task: PreparedTask = reader.prepareTask(tasks.get("text"), {
 });
 
 async function page(bytes: Buffer): Promise<PreparedPage> {
-  const image = await normalizeImage(bytes, limits);
-  return {
-    index: 0,
-    image,
-    dimensions: { width: image.originalWidth, height: image.originalHeight, dpi: 72 },
-  };
+  return preparedPage(0, await normalizeImage(bytes, limits));
 }
 
 async function read(backend: OcrBackend, prepared: PreparedPage): Promise<string> {

@@ -15,6 +15,11 @@ export interface PreparedPage {
   dimensions: { width: number; height: number; dpi: number };
 }
 
+/** `image` as page `index` of a document, its `dimensions` the original pixels at `dpi` (72 for images). */
+export function preparedPage(index: number, image: NormalizedImage, dpi = 72): PreparedPage {
+  return { index, image, dimensions: { width: image.originalWidth, height: image.originalHeight, dpi } };
+}
+
 export interface PageBox {
   text: string;
   /** Axis-aligned box in pixels of the original page (`units: "pixels"` in the response). */

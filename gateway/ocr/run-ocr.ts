@@ -2,7 +2,7 @@ import { mapWithConcurrency } from "../documents/map-with-concurrency.ts";
 import type { OpenedDocument } from "../documents/open-document.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { OcrBackend, PreparedTask } from "./ocr-backend.ts";
-import type { OcrEventSink, PageResult, PreparedPage } from "./ocr-types.ts";
+import { type OcrEventSink, type PageResult, type PreparedPage, preparedPage } from "./ocr-types.ts";
 
 export interface RunOcrOptions {
   backend: OcrBackend;
@@ -43,11 +43,7 @@ export async function runOcr(options: RunOcrOptions): Promise<PageResult[]> {
       const { image, dpi, warnings = [] } = await documentPage.load(signal);
       stopTimer();
       metrics.images.inc({ source: imageSource });
-      const page: PreparedPage = {
-        index: documentPage.index,
-        image,
-        dimensions: { width: image.originalWidth, height: image.originalHeight, dpi },
-      };
+      const page = preparedPage(documentPage.index, image, dpi);
       const onDelta = (text: string) => emit({ event: "delta", data: { index: documentPage.index, text } });
       const cached = await options.pageCache?.lookup(page);
       // A cached page streams like a fresh one: its whole text as one delta.

@@ -16,7 +16,12 @@ import { inverseRotation, type PageRotation, toUprightPoint } from "../../gatewa
 import { withAutoRotation } from "../../gateway/ocr/auto-rotate-backend.ts";
 import { EmbeddedOcrBackend } from "../../gateway/ocr/embedded-ocr-backend.ts";
 import type { OcrBackend, PreparedTask } from "../../gateway/ocr/ocr-backend.ts";
-import type { PageBox, PageResult, PreparedPage } from "../../gateway/ocr/ocr-types.ts";
+import {
+  type PageBox,
+  type PageResult,
+  type PreparedPage,
+  preparedPage,
+} from "../../gateway/ocr/ocr-types.ts";
 import { BUILTIN_PROMPTS_DIR, loadTaskRegistry } from "../../gateway/tasks/index.ts";
 import { SROIE_DIR } from "../support/fixtures.ts";
 
@@ -47,12 +52,7 @@ afterAll(async () => {
 });
 
 async function page(bytes: Buffer): Promise<PreparedPage> {
-  const image = await normalizeImage(bytes, LIMITS);
-  return {
-    index: 0,
-    image,
-    dimensions: { width: image.originalWidth, height: image.originalHeight, dpi: 72 },
-  };
+  return preparedPage(0, await normalizeImage(bytes, LIMITS));
 }
 
 function read(backend: OcrBackend, prepared: PreparedPage): Promise<PageResult> {
