@@ -1,7 +1,7 @@
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../deploy/support/child-processes.ts";
-import { ocrBatchLines, pollUntil, toJsonl } from "../support/batch-fixtures.ts";
+import { completedOcrBatch, ocrBatchLines, pollUntil, toJsonl } from "../support/batch-fixtures.ts";
 import { receiptDataUrl } from "../support/fixtures.ts";
 import { startGateway } from "../support/gateway-harness.ts";
 import { createPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.ts";
@@ -72,15 +72,7 @@ describe("batches with PostgreSQL down at start-up", () => {
         (value) => !(value instanceof Error),
       );
       if (input instanceof Error) throw input;
-      const batch = await openai.batches.create({
-        input_file_id: input.id,
-        endpoint: "/v1/ocr" as "/v1/chat/completions",
-        completion_window: "24h",
-      });
-      const done = await pollUntil(
-        () => openai.batches.retrieve(batch.id),
-        (value) => value.status === "completed",
-      );
+      const done = await completedOcrBatch(openai, input.id);
       expect(done.request_counts).toMatchObject({ total: 2, completed: 2, failed: 0 });
       expect((await (await fetch(`${gateway.url}/ready`)).json()) as Json).toMatchObject({
         batch_store: { ok: true, backend: "postgres" },
@@ -88,13 +80,13 @@ describe("batches with PostgreSQL down at start-up", () => {
 
       // Down again while running: the same 503, not an internal error.
       postgres.stop();
-      await expectStoreUnavailable(await fetch(`${gateway.url}/v1/batches/${batch.id}`));
+      await expectStoreUnavailable(await fetch(`${gateway.url}/v1/batches/${done.id}`));
       expect((await (await fetch(`${gateway.url}/ready`)).json()) as Json).toMatchObject({
         batch_store: { ok: false },
       });
       postgres.start();
       await pollUntil(
-        async () => (await fetch(`${gateway.url}/v1/batches/${batch.id}`)).status,
+        async () => (await fetch(`${gateway.url}/v1/batches/${done.id}`)).status,
         (status) => status === 200,
       );
     } finally {

@@ -1,6 +1,6 @@
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pollUntil, toJsonl } from "../support/batch-fixtures.ts";
+import { completedOcrBatch, toJsonl } from "../support/batch-fixtures.ts";
 import { receiptDataUrl } from "../support/fixtures.ts";
 import { type RunningGateway, startGateway } from "../support/gateway-harness.ts";
 import { type Json, waitForJob } from "../support/ocr-job-client.ts";
@@ -92,15 +92,7 @@ describe("jobs and batch lines use the result cache like /v1/ocr", () => {
       file: await toFile(Buffer.from(toJsonl(lines)), "in.jsonl"),
       purpose: "batch",
     });
-    const batch = await openai.batches.create({
-      input_file_id: input.id,
-      endpoint: "/v1/ocr" as "/v1/chat/completions",
-      completion_window: "24h",
-    });
-    const done = await pollUntil(
-      () => openai.batches.retrieve(batch.id),
-      (value) => value.status === "completed",
-    );
+    const done = await completedOcrBatch(openai, input.id);
     expect(done.request_counts).toMatchObject({ total: 2, completed: 2 });
     // 002 came from Alice's cache; 003 was read once and kept for her.
     expect(emulator.chatRequests.length).toBe(calls + 1);

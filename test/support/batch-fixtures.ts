@@ -1,3 +1,4 @@
+import type OpenAI from "openai";
 import { afterAll, beforeAll } from "vitest";
 import { receiptDataUrl } from "./fixtures.ts";
 import { type RunningGateway, startGateway } from "./gateway-harness.ts";
@@ -41,6 +42,19 @@ export async function pollUntil<T>(
       throw new Error(`not done in time; last value: ${JSON.stringify(value).slice(0, 500)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Creates a `/v1/ocr` batch over an uploaded JSONL file and waits until it has completed. */
+export async function completedOcrBatch(openai: OpenAI, inputFileId: string): Promise<OpenAI.Batches.Batch> {
+  const batch = await openai.batches.create({
+    input_file_id: inputFileId,
+    endpoint: "/v1/ocr" as "/v1/chat/completions",
+    completion_window: "24h",
+  });
+  return pollUntil(
+    () => openai.batches.retrieve(batch.id),
+    (value) => value.status === "completed",
+  );
 }
 
 export interface BatchTestBed {
